@@ -1,0 +1,41 @@
+export const ENGINES = ['sqlite', 'duckdb'] as const;
+export type EngineName = (typeof ENGINES)[number];
+export const DEFAULT_ENGINE: EngineName = 'sqlite';
+
+/** What an engine can do; reported by the capabilities API and used to answer 501 for what it can't. */
+export interface EngineCapabilities {
+  transactions: boolean;
+  foreign_keys: boolean;
+  full_text_search: boolean;
+  json_queries: boolean;
+  returning: boolean;
+  window_functions: boolean;
+  /** A running statement can be stopped without ending the worker. */
+  interruptible: boolean;
+  /** Columnar, parallel execution meant for analytics. */
+  analytics: boolean;
+}
+
+export const ENGINE_CAPABILITIES: Record<EngineName, EngineCapabilities> = {
+  sqlite: {
+    transactions: true,
+    foreign_keys: true,
+    full_text_search: true,
+    json_queries: true,
+    returning: true,
+    window_functions: true,
+    // better-sqlite3 is built without SQLite's progress handler: a runaway statement is ended with its worker.
+    interruptible: false,
+    analytics: false,
+  },
+  duckdb: {
+    transactions: true,
+    foreign_keys: true,
+    full_text_search: false,
+    json_queries: true,
+    returning: true,
+    window_functions: true,
+    interruptible: true,
+    analytics: true,
+  },
+};

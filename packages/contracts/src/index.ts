@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './names.js';
+export * from './engines.js';
+export * from './protocol.js';
+export * from './schemas.js';

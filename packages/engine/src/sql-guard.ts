@@ -1,0 +1,151 @@
+import { DbForgeError } from '@dbforge/contracts';
+import type { EngineName } from '@dbforge/contracts';
+
+/**
+ * Reads the leading keywords of one SQL statement, skipping whitespace and comments, so that statements which would
+ * reach outside the database or break the worker's guarantees are refused before the engine sees them.
+ *
+ * SQLite decides a statement's kind from its first tokens, and both adapters run exactly one statement per call
+ * (better-sqlite3 refuses more; the DuckDB adapter counts them with DuckDB's own parser), so the first tokens are
+ * enough: ATTACH, DETACH, VACUUM and PRAGMA can't be nested inside another statement.
+ */
+export function leadingWords(sql: string, max = 8): string[] {
+  const words: string[] = [];
+  let i = 0;
+  const n = sql.length;
+  while (i < n && words.length < max) {
+    const c = sql.charCodeAt(i);
+    // whitespace
+    if (c === 32 || (c >= 9 && c <= 13)) {
+      i++;
+      continue;
+    }
+    // -- line comment
+    if (c === 45 && sql.charCodeAt(i + 1) === 45) {
+      const end = sql.indexOf('\n', i + 2);
+      i = end === -1 ? n : end + 1;
+      continue;
+    }
+    // /* block comment */
+    if (c === 47 && sql.charCodeAt(i + 1) === 42) {
+      const end = sql.indexOf('*/', i + 2);
+      i = end === -1 ? n : end + 2;
+      continue;
+    }
+    // quoted string or quoted identifier: one opaque token
+    if (c === 39 || c === 34 || c === 96 || c === 91) {
+      const close = c === 91 ? ']' : sql[i]!;
+      let j = i + 1;
+      for (;;) {
+        const k = sql.indexOf(close, j);
+        if (k === -1) {
+          j = n;
+          break;
+        }
+        // a doubled quote is an escaped quote (not for [brackets])
+        if (c !== 91 && sql[k + 1] === close) {
+          j = k + 2;
+          continue;
+        }
+        j = k + 1;
+        break;
+      }
+      words.push(c === 34 || c === 96 || c === 91 ? '"IDENT"' : "'STRING'");
+      i = j;
+      continue;
+    }
+    // bare word
+    if (isWordChar(c)) {
+      let j = i + 1;
+      while (j < n && isWordChar(sql.charCodeAt(j))) j++;
+      words.push(sql.slice(i, j).toUpperCase());
+      i = j;
+      continue;
+    }
+    // punctuation: one character
+    words.push(sql[i]!);
+    i++;
+  }
+  return words;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c > 127;
+}
+
+const TRANSACTION_WORDS = new Set(['BEGIN', 'COMMIT', 'END', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'START', 'ABORT']);
+
+/**
+ * PRAGMAs that would undo what the worker promises (durable commits, WAL, its lock on the file, size quotas) or that
+ * loosen SQLite's own safety checks. Reading them is fine; setting them is refused.
+ */
+const PROTECTED_PRAGMAS = new Set([
+  'JOURNAL_MODE',
+  'SYNCHRONOUS',
+  'LOCKING_MODE',
+  'MAX_PAGE_COUNT',
+  'WRITABLE_SCHEMA',
+  'TRUSTED_SCHEMA',
+  'CELL_SIZE_CHECK',
+  'MMAP_SIZE',
+  'QUERY_ONLY',
+  'TEMP_STORE_DIRECTORY',
+  'DATA_STORE_DIRECTORY',
+  'HARD_HEAP_LIMIT',
+  'SOFT_HEAP_LIMIT',
+  'THREADS',
+  'JOURNAL_SIZE_LIMIT',
+  'WAL_AUTOCHECKPOINT',
+  'BUSY_TIMEOUT',
+]);
+
+function refuse(message: string): DbForgeError {
+  return new DbForgeError('FORBIDDEN', message);
+}
+
+/** Throws FORBIDDEN or BAD_REQUEST for a statement DB-Forge does not run; returns for every other statement. */
+export function assertStatementAllowed(sql: string, engine: EngineName): void {
+  let words = leadingWords(sql);
+  if (words[0] === 'EXPLAIN') {
+    words = words[1] === 'QUERY' && words[2] === 'PLAN' ? words.slice(3) : words.slice(1);
+    if (engine === 'duckdb' && words[0] === 'ANALYZE') words = words.slice(1);
+  }
+  const first = words[0];
+  if (first === undefined || first === ';') return;
+
+  if (first === 'ATTACH' || first === 'DETACH') {
+    throw refuse(`${first} is not allowed: a query can only reach its own database.`);
+  }
+  if (TRANSACTION_WORDS.has(first)) {
+    throw new DbForgeError(
+      'BAD_REQUEST',
+      `Transaction control (${first}) is not available through the API: every query runs in its own transaction, ` +
+        'and /batch runs a list of statements in one transaction, all or nothing.',
+    );
+  }
+  if (engine === 'sqlite') {
+    if (first === 'VACUUM' && words.includes('INTO')) {
+      throw refuse('VACUUM INTO is not allowed: it writes a file outside the database.');
+    }
+    if (first === 'PRAGMA') {
+      // PRAGMA [schema.]name [= value | (value)]
+      let k = 1;
+      if (words[k + 1] === '.') k += 2;
+      const name = words[k];
+      const next = words[k + 1];
+      if (name !== undefined && PROTECTED_PRAGMAS.has(name) && (next === '=' || next === '(')) {
+        throw refuse(`PRAGMA ${name.toLowerCase()} is managed by DB-Forge and can't be changed.`);
+      }
+    }
+  } else {
+    if (first === 'INSTALL' || first === 'LOAD' || (first === 'FORCE' && words[1] === 'INSTALL')) {
+      throw refuse('Installing or loading extensions is not allowed.');
+    }
+    if (first === 'EXPORT' || first === 'IMPORT' || first === 'COPY') {
+      throw refuse(`${first} is not allowed: a query can't read or write files outside its own database.`);
+    }
+    if (first === 'SET' || first === 'RESET') {
+      throw refuse(`${first} is not allowed: the database's settings are managed by DB-Forge.`);
+    }
+  }
+}

@@ -1,0 +1,363 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { DbForgeError, ENGINE_CAPABILITIES, Errors, isReservedTableName, quoteIdentifier } from '@dbforge/contracts';
+import type { ColumnDefinition, SqlParams, TableColumn, TableDetail, TableSummary } from '@dbforge/contracts';
+import { assertStatementAllowed } from './sql-guard.js';
+import { buildCreateTable } from './column-types.js';
+import { prepareInsert, prepareSelect, tableNotFound } from './table-ops.js';
+import { jsonInteger, jsonSafeRow, normaliseParams, type BindValue } from './values.js';
+import type {
+  DatabaseAdapter,
+  ExecResult,
+  OpenOptions,
+  ResultColumn,
+  ResultLimits,
+  RowsResult,
+  SelectRowsOptions,
+  Statement,
+  StatementResult,
+} from './types.js';
+
+export const SQLITE_FILE = 'data.sqlite';
+const STATEMENT_CACHE_SIZE = 256;
+
+type Stmt = Database.Statement<unknown[], Record<string, unknown>>;
+
+/** better-sqlite3 raises these for misuse of parameters; they are the caller's SQL mistakes, not ours. */
+function isBindingError(error: unknown): error is Error {
+  return error instanceof RangeError || error instanceof TypeError;
+}
+
+/** Maps an engine failure to the error catalogue. The engine's message is shown: it is about the caller's SQL. */
+export function mapSqliteError(error: unknown): DbForgeError {
+  if (error instanceof DbForgeError) return error;
+  if (error instanceof Database.SqliteError) {
+    const code = error.code;
+    if (
+      code.startsWith('SQLITE_IOERR') ||
+      code.startsWith('SQLITE_CORRUPT') ||
+      code.startsWith('SQLITE_CANTOPEN') ||
+      code === 'SQLITE_NOMEM' ||
+      code === 'SQLITE_INTERNAL'
+    ) {
+      return Errors.internal(error);
+    }
+    if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_LOCKED')) {
+      return new DbForgeError('WORKER_UNAVAILABLE', 'The database is busy; retry the request.', { cause: error });
+    }
+    if (code === 'SQLITE_FULL') {
+      return new DbForgeError('SQL_ERROR', 'SQL Error: the database or disk is full.', {
+        details: { engine_code: code },
+      });
+    }
+    if (code === 'SQLITE_AUTH' || error.message === 'not authorized') {
+      return new DbForgeError('FORBIDDEN', `SQL Error: ${error.message}: the statement uses a feature DB-Forge does not allow.`);
+    }
+    return Errors.sql(error.message, { engine_code: code });
+  }
+  if (isBindingError(error)) {
+    const hint = /more than one statement/.test(error.message)
+      ? ' Send one statement per query, or a list of statements to /batch.'
+      : '';
+    return Errors.sql(`${error.message}.${hint}`.replace('..', '.'));
+  }
+  return Errors.internal(error);
+}
+
+function inferType(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'INTEGER' : 'REAL';
+  if (typeof value === 'bigint') return 'INTEGER';
+  if (typeof value === 'string') return 'TEXT';
+  return 'BLOB';
+}
+
+export class SqliteAdapter implements DatabaseAdapter {
+  readonly engine = 'sqlite' as const;
+  readonly capabilities = ENGINE_CAPABILITIES.sqlite;
+  private readonly db: Database.Database;
+  private readonly file: string;
+  private readonly limits: ResultLimits;
+  private readonly cache = new Map<string, Stmt>();
+
+  constructor(options: OpenOptions) {
+    fs.mkdirSync(options.directory, { recursive: true });
+    this.file = path.join(options.directory, SQLITE_FILE);
+    this.limits = options.limits;
+    this.db = new Database(this.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.sqliteSynchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+  }
+
+  private prepare(sql: string): Stmt {
+    let stmt = this.cache.get(sql);
+    if (stmt !== undefined) return stmt;
+    stmt = this.db.prepare(sql) as Stmt;
+    if (stmt.reader) stmt.safeIntegers(true);
+    if (this.cache.size >= STATEMENT_CACHE_SIZE) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.set(sql, stmt);
+    return stmt;
+  }
+
+  private runStatement(sql: string, bound: BindValue[] | Record<string, BindValue>): StatementResult {
+    const stmt = this.prepare(sql);
+    if (stmt.reader) return this.readRows(stmt, bound);
+    const info = stmt.run(bound);
+    const exec: ExecResult = {
+      kind: 'exec',
+      rowsAffected: info.changes,
+      lastInsertRowid: jsonInteger(BigInt(info.lastInsertRowid)),
+    };
+    return exec;
+  }
+
+  private readRows(stmt: Stmt, bound: BindValue[] | Record<string, BindValue>): RowsResult {
+    const { maxResultRows, maxResultBytes } = this.limits;
+    const rows: Record<string, unknown>[] = [];
+    let bytes = 2;
+    let truncated = false;
+    let firstTypes: Record<string, string> | undefined;
+    for (const row of stmt.iterate(bound)) {
+      // Expressions have no declared type: the first row's values tell, before they are made JSON-safe.
+      if (firstTypes === undefined) {
+        firstTypes = {};
+        for (const key in row) firstTypes[key] = inferType(row[key]);
+      }
+      if (rows.length >= maxResultRows) {
+        truncated = true;
+        break;
+      }
+      bytes += jsonSafeRow(row) + 1;
+      if (bytes > maxResultBytes) {
+        truncated = true;
+        break;
+      }
+      rows.push(row);
+    }
+    const columns: ResultColumn[] = stmt.columns().map((column) => ({
+      name: column.name,
+      type: column.type ?? firstTypes?.[column.name] ?? 'NULL',
+    }));
+    return { kind: 'rows', rows, columns, truncated };
+  }
+
+  /** A statement that left a transaction open would hold the write lock for every later request: undo it. */
+  private closeStrayTransaction(): void {
+    if (this.db.inTransaction) this.db.prepare('ROLLBACK').run();
+  }
+
+  async execute(sql: string, params?: SqlParams): Promise<StatementResult> {
+    assertStatementAllowed(sql, 'sqlite');
+    const bound = normaliseParams(params);
+    try {
+      return this.runStatement(sql, bound);
+    } catch (error) {
+      throw mapSqliteError(error);
+    } finally {
+      this.closeStrayTransaction();
+    }
+  }
+
+  async batch(statements: Statement[]): Promise<StatementResult[]> {
+    let index = 0;
+    const prepared = statements.map((statement, i) => {
+      index = i;
+      try {
+        assertStatementAllowed(statement.sql, 'sqlite');
+        return { sql: statement.sql, bound: normaliseParams(statement.params) };
+      } catch (error) {
+        throw batchError(mapSqliteError(error), i, statements.length, statement.sql);
+      }
+    });
+    const run = this.db.transaction(() =>
+      prepared.map((statement, i) => {
+        index = i;
+        return this.runStatement(statement.sql, statement.bound);
+      }),
+    );
+    try {
+      return run();
+    } catch (error) {
+      throw batchError(mapSqliteError(error), index, statements.length, statements[index]?.sql ?? '');
+    } finally {
+      this.closeStrayTransaction();
+    }
+  }
+
+  private tableKind(table: string): 'table' | 'view' | undefined {
+    const row = this.db
+      .prepare("SELECT type FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ?")
+      .get(table) as { type: 'table' | 'view' } | undefined;
+    if (row === undefined || isReservedTableName(table)) return undefined;
+    return row.type;
+  }
+
+  private columnsOf(table: string): TableColumn[] {
+    const rows = this.db.prepare('SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?)').all(table) as {
+      name: string;
+      type: string;
+      notnull: number;
+      dflt_value: string | null;
+      pk: number;
+      hidden: number;
+    }[];
+    return rows
+      .filter((r) => r.hidden === 0 || r.hidden === 2 || r.hidden === 3)
+      .map((r) => ({
+        name: r.name,
+        type: r.type,
+        not_null: r.notnull === 1,
+        default: r.dflt_value,
+        primary_key: r.pk > 0,
+      }));
+  }
+
+  private primaryKeyOf(table: string): string[] {
+    const rows = this.db
+      .prepare('SELECT name, pk FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk')
+      .all(table) as { name: string }[];
+    return rows.map((r) => r.name);
+  }
+
+  async createTable(table: string, columns: ColumnDefinition[]): Promise<void> {
+    const ddl = buildCreateTable(table, columns, 'sqlite');
+    if (this.tableKind(table) !== undefined) {
+      throw new DbForgeError('CONFLICT', `Table '${table}' already exists.`);
+    }
+    try {
+      this.db.prepare(ddl).run();
+    } catch (error) {
+      if (error instanceof Database.SqliteError && /already exists/.test(error.message)) {
+        throw new DbForgeError('CONFLICT', `Table '${table}' already exists.`);
+      }
+      throw mapSqliteError(error);
+    }
+  }
+
+  async insertRows(table: string, rows: Record<string, unknown>[]): Promise<number> {
+    const kind = this.tableKind(table);
+    if (kind === undefined) throw tableNotFound(table);
+    const insert = prepareInsert(
+      table,
+      rows,
+      this.columnsOf(table).map((c) => c.name),
+    );
+    try {
+      const stmt = this.db.prepare(insert.sql);
+      const run = this.db.transaction(() => {
+        let changes = 0;
+        for (const values of insert.values) changes += stmt.run(values).changes;
+        return changes;
+      });
+      return run();
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
+  }
+
+  async selectRows(table: string, options: SelectRowsOptions): Promise<{ rows: Record<string, unknown>[]; truncated: boolean }> {
+    const kind = this.tableKind(table);
+    if (kind === undefined) throw tableNotFound(table);
+    const columns = this.columnsOf(table).map((c) => c.name);
+    let order: string[] = [];
+    if (kind === 'table') {
+      const pk = this.primaryKeyOf(table);
+      const withoutRowid = pk.length > 0; // a table with a key is ordered by it; one without has a rowid
+      order = withoutRowid ? pk : ['rowid'];
+    }
+    const select = prepareSelect(table, options.filters, columns, order, options.limit, options.offset, 'sqlite');
+    try {
+      const stmt = this.db.prepare(select.sql) as Stmt;
+      stmt.safeIntegers(true);
+      const result = this.readRows(stmt, select.values);
+      return { rows: result.rows, truncated: result.truncated };
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
+  }
+
+  private listRelations(): { name: string; type: 'table' | 'view' }[] {
+    return (
+      this.db
+        .prepare("SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name")
+        .all() as { name: string; type: 'table' | 'view' }[]
+    ).filter((r) => !isReservedTableName(r.name));
+  }
+
+  async listTables(): Promise<TableSummary[]> {
+    return this.listRelations().map((r) => ({ name: r.name, type: r.type, columns: this.columnsOf(r.name) }));
+  }
+
+  async describeTable(table: string): Promise<TableDetail | undefined> {
+    const kind = this.tableKind(table);
+    if (kind === undefined) return undefined;
+    const indexes = (
+      this.db.prepare('SELECT name, "unique" FROM pragma_index_list(?) ORDER BY name').all(table) as {
+        name: string;
+        unique: number;
+      }[]
+    ).map((index) => ({
+      name: index.name,
+      unique: index.unique === 1,
+      columns: (
+        this.db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(index.name) as { name: string | null }[]
+      ).map((c) => c.name ?? '<expression>'),
+    }));
+    const fkRows = this.db
+      .prepare('SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(?) ORDER BY id, seq')
+      .all(table) as { id: number; table: string; from: string; to: string | null }[];
+    const byId = new Map<number, { columns: string[]; references_table: string; references_columns: string[] }>();
+    for (const fk of fkRows) {
+      const entry = byId.get(fk.id) ?? { columns: [], references_table: fk.table, references_columns: [] };
+      entry.columns.push(fk.from);
+      if (fk.to !== null) entry.references_columns.push(fk.to);
+      byId.set(fk.id, entry);
+    }
+    const count = this.db.prepare(`SELECT count(*) AS n FROM ${quoteIdentifier(table)}`).get() as { n: number };
+    return {
+      name: table,
+      type: kind,
+      columns: this.columnsOf(table),
+      indexes,
+      foreign_keys: [...byId.values()],
+      row_count: count.n,
+    };
+  }
+
+  sizeBytes(): number {
+    let total = 0;
+    for (const suffix of ['', '-wal', '-shm']) {
+      try {
+        total += fs.statSync(this.file + suffix).size;
+      } catch {
+        // the file does not exist (yet): it counts for nothing
+      }
+    }
+    return total;
+  }
+
+  async close(): Promise<void> {
+    this.cache.clear();
+    if (this.db.open) this.db.close();
+  }
+}
+
+export function batchError(error: DbForgeError, index: number, total: number, sql: string): DbForgeError {
+  const prefix = error.code === 'SQL_ERROR' ? 'SQL Error: ' : '';
+  const inner = prefix && error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  return new DbForgeError(
+    error.code,
+    `${prefix}statement ${index + 1} of ${total} failed: ${inner} Nothing was applied.`.replace(/([^.]) Nothing/, '$1. Nothing'),
+    { details: { statement_index: index, sql, ...(isRecord(error.details) ? error.details : {}) }, cause: error },
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

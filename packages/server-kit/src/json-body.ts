@@ -1,0 +1,26 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { DbForgeError } from '@dbforge/contracts';
+
+/**
+ * JSON bodies, where an empty body counts as no body: DB-Forge MK1 clients send `Content-Type: application/json` on
+ * every request, with or without a body (spawn and prune have none).
+ */
+export const jsonBodyPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser(/^application\/(?:[\w.+-]+\+)?json$/, { parseAs: 'string' }, (_request, body, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text.trim() === '') {
+        done(null, undefined);
+        return;
+      }
+      try {
+        done(null, JSON.parse(text));
+      } catch (error) {
+        done(new DbForgeError('BAD_REQUEST', `The request body is not valid JSON: ${(error as Error).message}`), undefined);
+      }
+    });
+  },
+  { name: 'dbforge-json-body', fastify: '5.x' },
+);

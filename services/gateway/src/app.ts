@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import fp from 'fastify-plugin';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Defaults, Errors } from '@dbforge/contracts';
+import { errorHandlerPlugin, jsonBodyPlugin, loggerOptions, requestLogController, validatorCompiler } from '@dbforge/server-kit';
+import type { GatewayConfig } from './config.js';
+import { authPlugin } from './plugins/auth.js';
+import { catalogPlugin } from './plugins/catalog.js';
+import { databasesPlugin } from './plugins/databases.js';
+import { docsPlugin } from './plugins/docs.js';
+import { observabilityPlugin } from './plugins/observability.js';
+import { runtimePlugin } from './plugins/runtime.js';
+import { adminDatabaseRoutes } from './routes/admin-databases.js';
+import { adminGatewayRoutes } from './routes/admin-gateway.js';
+import { dataRoutes } from './routes/data.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { serviceRoutes } from './routes/service.js';
+import { requestId } from './request-id.js';
+
+export interface GatewayAppOptions {
+  config: GatewayConfig;
+  /** Receives an admin key generated on first start; it is shown once and never stored in clear. */
+  onGeneratedKey?: (key: string, file: string) => void;
+}
+
+export const GATEWAY_VERSION: string = (
+  JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** The gateway as a Fastify plugin. It never listens: `server.ts` does, and tests use `inject`. */
+export const gatewayApp = fp(
+  async (app: FastifyInstance, options: GatewayAppOptions) => {
+    const { config } = options;
+    app.setValidatorCompiler(validatorCompiler);
+    await app.register(errorHandlerPlugin, {
+      paramErrors: { name: Errors.invalidDatabaseName },
+      limits: { maxBodyBytes: config.maxBodyBytes },
+    });
+    await app.register(jsonBodyPlugin);
+    await app.register(docsPlugin, { version: GATEWAY_VERSION });
+    await app.register(authPlugin, {
+      key: config.adminKey,
+      keyFile: config.adminKeyFile,
+      secretsDir: config.secretsDir,
+      metricsPublic: config.metricsPublic,
+      ...(options.onGeneratedKey ? { onGeneratedKey: options.onGeneratedKey } : {}),
+    });
+    await app.register(catalogPlugin, { dataDir: config.dataDir });
+    await app.register(runtimePlugin, { config });
+    await app.register(databasesPlugin, { config });
+    await app.register(observabilityPlugin);
+
+    app.addHook('onSend', async (request, reply) => {
+      reply.header('x-request-id', request.id);
+    });
+
+    await app.register(serviceRoutes, { version: GATEWAY_VERSION });
+    await app.register(metricsRoutes);
+    await app.register(adminGatewayRoutes);
+    await app.register(adminDatabaseRoutes);
+    await app.register(dataRoutes);
+  },
+  { name: 'dbforge-gateway', fastify: '5.x' },
+);
+
+/** A gateway instance with its logger and server options, ready to `listen` or `inject`. */
+export async function createGateway(config: GatewayConfig, onGeneratedKey?: (key: string, file: string) => void): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, 'gateway'),
+    logController: requestLogController(config.logRequests),
+    genReqId: requestId,
+    // Admin bodies are small; data bodies are streamed to the worker and limited there and by Content-Length.
+    bodyLimit: Math.max(Defaults.maxBodyBytes, config.maxBodyBytes),
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    ajv: { customOptions: { allErrors: true } },
+  });
+  await app.register(gatewayApp, { config, ...(onGeneratedKey ? { onGeneratedKey } : {}) });
+  return app;
+}

@@ -1,0 +1,109 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import argon2 from 'argon2';
+
+export const ADMIN_KEY_FILE = 'admin-key.json';
+const MIN_KEY_LENGTH = 24;
+
+interface StoredHash {
+  algorithm: 'argon2id';
+  hash: string;
+  created_at: string;
+}
+
+export interface AdminKeySource {
+  /** A key given in the environment (DBFORGE_ADMIN_KEY). */
+  key?: string | undefined;
+  /** A file holding the key, such as a Docker secret (DBFORGE_ADMIN_KEY_FILE). */
+  keyFile?: string | undefined;
+  /** Where the hash of a generated key is kept. */
+  secretsDir: string;
+}
+
+export interface LoadedAdminKey {
+  store: AdminKeyStore;
+  /** Set only when a key was generated now: it is shown once and never stored in clear. */
+  generatedKey?: string;
+  origin: 'environment' | 'file' | 'stored-hash' | 'generated';
+}
+
+function digest(key: string): string {
+  return crypto.createHash('sha256').update(key).digest('hex');
+}
+
+/**
+ * The platform admin key. There is no default: it comes from the environment, a key file, or is generated on first
+ * start, shown once, and kept only as an argon2id hash.
+ *
+ * argon2id is slow on purpose, so a key that verified once is remembered by its SHA-256 digest (in memory only), and
+ * so is a key that failed, so that repeating a wrong key costs nothing either.
+ */
+export class AdminKeyStore {
+  private readonly verified = new Set<string>();
+  private readonly rejected = new Map<string, true>();
+
+  private constructor(
+    private readonly hash: string | undefined,
+    private readonly plainDigest: Buffer | undefined,
+  ) {}
+
+  static async load(source: AdminKeySource): Promise<LoadedAdminKey> {
+    const given = source.key ?? (source.keyFile === undefined ? undefined : readKeyFile(source.keyFile));
+    if (given !== undefined) {
+      if (given.length < MIN_KEY_LENGTH) {
+        throw new Error(
+          `Invalid configuration:\n  ${source.key !== undefined ? 'DBFORGE_ADMIN_KEY' : 'DBFORGE_ADMIN_KEY_FILE'}: ` +
+            `the admin key must be at least ${MIN_KEY_LENGTH} characters (generate one with: openssl rand -base64 32)`,
+        );
+      }
+      const store = new AdminKeyStore(undefined, Buffer.from(digest(given), 'hex'));
+      return { store, origin: source.key !== undefined ? 'environment' : 'file' };
+    }
+    const file = path.join(source.secretsDir, ADMIN_KEY_FILE);
+    if (fs.existsSync(file)) {
+      const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<StoredHash>;
+      if (stored.algorithm !== 'argon2id' || typeof stored.hash !== 'string' || !stored.hash.startsWith('$argon2id$')) {
+        throw new Error(
+          `${file} does not hold an argon2id hash. Delete it to generate a new admin key, or set DBFORGE_ADMIN_KEY.`,
+        );
+      }
+      return { store: new AdminKeyStore(stored.hash, undefined), origin: 'stored-hash' };
+    }
+    const generatedKey = `dbf_admin_${crypto.randomBytes(32).toString('base64url')}`;
+    const hash = await argon2.hash(generatedKey, { type: argon2.argon2id });
+    fs.mkdirSync(source.secretsDir, { recursive: true, mode: 0o700 });
+    const content: StoredHash = { algorithm: 'argon2id', hash, created_at: new Date().toISOString() };
+    // Written to a temporary file first, so a crash never leaves half a hash behind.
+    const temporary = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+    fs.renameSync(temporary, file);
+    const store = new AdminKeyStore(hash, undefined);
+    store.verified.add(digest(generatedKey));
+    return { store, generatedKey, origin: 'generated' };
+  }
+
+  async verify(presented: string): Promise<boolean> {
+    if (presented.length === 0 || presented.length > 1024) return false;
+    const d = digest(presented);
+    if (this.plainDigest !== undefined) return crypto.timingSafeEqual(Buffer.from(d, 'hex'), this.plainDigest);
+    if (this.verified.has(d)) return true;
+    if (this.rejected.has(d)) return false;
+    const ok = this.hash !== undefined && (await argon2.verify(this.hash, presented).catch(() => false));
+    if (ok) {
+      this.verified.add(d);
+    } else {
+      if (this.rejected.size >= 10_000) this.rejected.delete(this.rejected.keys().next().value as string);
+      this.rejected.set(d, true);
+    }
+    return ok;
+  }
+}
+
+function readKeyFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new Error(`Invalid configuration:\n  DBFORGE_ADMIN_KEY_FILE: can't read ${file}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { DatabaseSettings, EngineName } from '@dbforge/contracts';
+
+/** A database as the gateway knows it. Settings hold only what was set for this database; defaults fill the rest. */
+export interface DatabaseRecord {
+  name: string;
+  engine: EngineName;
+  containerId: string;
+  createdAt: string;
+  settings: DatabaseSettings;
+}
+
+interface Row {
+  name: string;
+  engine: EngineName;
+  container_id: string;
+  created_at: string;
+  settings: string;
+}
+
+/** Each entry upgrades the schema by one version (PRAGMA user_version); entries are never edited once released. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE databases (
+     name TEXT PRIMARY KEY COLLATE NOCASE,
+     engine TEXT NOT NULL CHECK (engine IN ('sqlite', 'duckdb')),
+     container_id TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     settings TEXT NOT NULL DEFAULT '{}'
+   ) STRICT`,
+];
+
+/**
+ * The gateway's own control-plane store (never inside a tenant's database). Reads come from memory: the routing of
+ * every request consults it; writes go to SQLite first and to memory only once committed.
+ */
+export class Catalog {
+  private readonly db: Database.Database;
+  private readonly byName = new Map<string, DatabaseRecord>();
+
+  private constructor(file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    for (const row of this.db.prepare('SELECT * FROM databases ORDER BY created_at, name').all() as Row[]) {
+      const record = fromRow(row);
+      this.byName.set(record.name, record);
+    }
+  }
+
+  static open(file: string): Catalog {
+    return new Catalog(file);
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(
+        `The catalogue at ${this.db.name} has schema version ${version}, newer than this gateway knows (${MIGRATIONS.length}). ` +
+          'Run a newer DB-Forge, or restore a backup of the catalogue.',
+      );
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  list(): DatabaseRecord[] {
+    return [...this.byName.values()];
+  }
+
+  get(name: string): DatabaseRecord | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Names are unique regardless of case: on a case-insensitive file system `Foo` and `foo` would share files. */
+  findIgnoringCase(name: string): DatabaseRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM databases WHERE name = ?').get(name) as Row | undefined;
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  insert(record: DatabaseRecord): void {
+    this.db
+      .prepare('INSERT INTO databases (name, engine, container_id, created_at, settings) VALUES (?, ?, ?, ?, ?)')
+      .run(record.name, record.engine, record.containerId, record.createdAt, JSON.stringify(record.settings));
+    this.byName.set(record.name, { ...record });
+  }
+
+  update(name: string, changes: Partial<Pick<DatabaseRecord, 'containerId' | 'settings'>>): DatabaseRecord {
+    const current = this.byName.get(name);
+    if (current === undefined) throw new Error(`no database '${name}' in the catalogue`);
+    const next: DatabaseRecord = { ...current, ...changes };
+    this.db
+      .prepare('UPDATE databases SET container_id = ?, settings = ? WHERE name = ?')
+      .run(next.containerId, JSON.stringify(next.settings), name);
+    this.byName.set(name, next);
+    return next;
+  }
+
+  delete(name: string): boolean {
+    const info = this.db.prepare('DELETE FROM databases WHERE name = ?').run(name);
+    this.byName.delete(name);
+    return info.changes > 0;
+  }
+
+  /** For the readiness check: the catalogue file answers. */
+  check(): void {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function fromRow(row: Row): DatabaseRecord {
+  return {
+    name: row.name,
+    engine: row.engine,
+    containerId: row.container_id,
+    createdAt: row.created_at,
+    settings: JSON.parse(row.settings) as DatabaseSettings,
+  };
+}

@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Defaults } from '@dbforge/contracts';
+import { LogLevelSchema, readConfig, type LogLevel } from '@dbforge/server-kit';
+
+export const RUNTIMES = ['process'] as const;
+export type RuntimeKind = (typeof RUNTIMES)[number];
+
+const Bool = (fallback: boolean, description: string) =>
+  Type.Boolean({ default: fallback, description: `${description} (true or false)` });
+
+export const GatewayEnvSchema = Type.Object({
+  DBFORGE_HOST: Type.String({ default: '127.0.0.1', description: 'the address to listen on' }),
+  DBFORGE_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: 'a TCP port, 0 for any free one' }),
+  DBFORGE_DATA_DIR: Type.String({ minLength: 1, default: './db-data', description: 'a directory' }),
+  DBFORGE_SECRETS_DIR: Type.String({ minLength: 1, default: './secrets', description: 'a directory' }),
+  DBFORGE_ADMIN_KEY: Type.Optional(Type.String({ minLength: 24, description: 'at least 24 characters' })),
+  DBFORGE_ADMIN_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'a file that holds the admin key' })),
+  DBFORGE_RUNTIME: Type.Union(RUNTIMES.map((r) => Type.Literal(r)), { default: 'process', description: RUNTIMES.join(' or ') }),
+  DBFORGE_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: Defaults.statementTimeoutMs, description: 'milliseconds' }),
+  DBFORGE_MAX_RESULT_ROWS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: Defaults.maxResultRows, description: 'rows' }),
+  DBFORGE_MAX_RESULT_BYTES: Type.Integer({ minimum: 1024, default: Defaults.maxResultBytes, description: 'bytes' }),
+  DBFORGE_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: Defaults.maxBodyBytes, description: 'bytes' }),
+  DBFORGE_SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL', description: 'FULL or NORMAL' }),
+  DBFORGE_WORKER_START_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 20_000, description: 'milliseconds' }),
+  DBFORGE_WORKER_ENTRY: Type.Optional(Type.String({ minLength: 1, description: "the worker's server.js" })),
+  DBFORGE_LOG_LEVEL: LogLevelSchema(),
+  DBFORGE_LOG_REQUESTS: Bool(false, 'log one line per request'),
+  DBFORGE_METRICS_PUBLIC: Bool(false, 'serve /metrics without a key'),
+  DBFORGE_TRUST_PROXY: Bool(false, 'trust X-Forwarded-* from a reverse proxy such as Traefik'),
+});
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  secretsDir: string;
+  adminKey?: string | undefined;
+  adminKeyFile?: string | undefined;
+  runtime: RuntimeKind;
+  defaults: { statementTimeoutMs: number; maxResultRows: number; maxResultBytes: number };
+  maxBodyBytes: number;
+  sqliteSynchronous: 'FULL' | 'NORMAL';
+  workerStartTimeoutMs: number;
+  workerEntry?: string | undefined;
+  logLevel: LogLevel;
+  logRequests: boolean;
+  metricsPublic: boolean;
+  trustProxy: boolean;
+}
+
+export type GatewayEnv = Static<typeof GatewayEnvSchema>;
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): GatewayConfig {
+  const e = readConfig(GatewayEnvSchema, env);
+  return {
+    host: e.DBFORGE_HOST,
+    port: e.DBFORGE_PORT,
+    dataDir: path.resolve(cwd, e.DBFORGE_DATA_DIR),
+    secretsDir: path.resolve(cwd, e.DBFORGE_SECRETS_DIR),
+    adminKey: e.DBFORGE_ADMIN_KEY,
+    adminKeyFile: e.DBFORGE_ADMIN_KEY_FILE === undefined ? undefined : path.resolve(cwd, e.DBFORGE_ADMIN_KEY_FILE),
+    runtime: e.DBFORGE_RUNTIME,
+    defaults: {
+      statementTimeoutMs: e.DBFORGE_STATEMENT_TIMEOUT_MS,
+      maxResultRows: e.DBFORGE_MAX_RESULT_ROWS,
+      maxResultBytes: e.DBFORGE_MAX_RESULT_BYTES,
+    },
+    maxBodyBytes: e.DBFORGE_MAX_BODY_BYTES,
+    sqliteSynchronous: e.DBFORGE_SQLITE_SYNCHRONOUS,
+    workerStartTimeoutMs: e.DBFORGE_WORKER_START_TIMEOUT_MS,
+    workerEntry: e.DBFORGE_WORKER_ENTRY,
+    logLevel: e.DBFORGE_LOG_LEVEL,
+    logRequests: e.DBFORGE_LOG_REQUESTS,
+    metricsPublic: e.DBFORGE_METRICS_PUBLIC,
+    trustProxy: e.DBFORGE_TRUST_PROXY,
+  };
+}

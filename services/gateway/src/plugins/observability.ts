@@ -1,0 +1,30 @@
+import fp from 'fastify-plugin';
+import { WorkerHeaders } from '@dbforge/contracts';
+import { GatewayStatsCounter } from '../stats/gateway-stats.js';
+import { GatewayMetrics } from '../stats/metrics.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    stats: GatewayStatsCounter;
+    metrics: GatewayMetrics;
+  }
+}
+
+/** Counts every answered request once: MK1's stats (by endpoint, by error code) and the Prometheus metrics. */
+export const observabilityPlugin = fp(
+  async (app) => {
+    const stats = new GatewayStatsCounter();
+    const metrics = new GatewayMetrics(app.runtime);
+    app.decorate('stats', stats);
+    app.decorate('metrics', metrics);
+
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? '(unmatched)';
+      const code = reply.getHeader(WorkerHeaders.errorCode);
+      const errorCode = typeof code === 'string' ? code : undefined;
+      stats.record(`${request.method} ${route}`, reply.statusCode, errorCode);
+      metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000, errorCode);
+    });
+  },
+  { name: 'dbforge-observability', fastify: '5.x', dependencies: ['dbforge-runtime'] },
+);

@@ -1,0 +1,42 @@
+import { fileURLToPath } from 'node:url';
+import fp from 'fastify-plugin';
+import type { GatewayConfig } from '../config.js';
+import { ProcessRuntime } from '../runtime/process-runtime.js';
+import type { WorkerRuntime } from '../runtime/types.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    runtime: WorkerRuntime;
+  }
+}
+
+/** The worker's compiled entry point, found through the workspace dependency unless configured. */
+export function defaultWorkerEntry(): string {
+  return fileURLToPath(import.meta.resolve('@dbforge/worker/server'));
+}
+
+export function createRuntime(config: GatewayConfig, logger: ProcessRuntimeLogger): WorkerRuntime {
+  switch (config.runtime) {
+    case 'process':
+      return new ProcessRuntime({
+        dataDir: config.dataDir,
+        workerEntry: config.workerEntry ?? defaultWorkerEntry(),
+        startTimeoutMs: config.workerStartTimeoutMs,
+        maxBodyBytes: config.maxBodyBytes,
+        sqliteSynchronous: config.sqliteSynchronous,
+        logLevel: config.logLevel === 'silent' ? 'warn' : config.logLevel,
+        logger,
+      });
+  }
+}
+
+type ProcessRuntimeLogger = ConstructorParameters<typeof ProcessRuntime>[0]['logger'];
+
+export const runtimePlugin = fp(
+  async (app, options: { config: GatewayConfig }) => {
+    const runtime = createRuntime(options.config, app.log.child({ component: 'runtime' }));
+    app.decorate('runtime', runtime);
+    app.addHook('onClose', async () => runtime.close());
+  },
+  { name: 'dbforge-runtime', fastify: '5.x' },
+);

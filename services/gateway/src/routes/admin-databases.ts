@@ -1,0 +1,161 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  DatabaseInfoSchema,
+  DatabaseListSchema,
+  DatabaseParamsSchema,
+  DatabaseSettingsSchema,
+  LogsQuerySchema,
+  LogsReplySchema,
+  PruneReplySchema,
+  SpawnBodySchema,
+  SpawnReplySchema,
+  withErrors,
+  type DatabaseSettings,
+} from '@dbforge/contracts';
+
+const AUTH_ERRORS = [401];
+
+function pickSettings(body: Record<string, unknown> | null | undefined): DatabaseSettings {
+  const settings: DatabaseSettings = {};
+  if (!body) return settings;
+  for (const key of ['statement_timeout_ms', 'max_result_rows', 'max_result_bytes'] as const) {
+    if (typeof body[key] === 'number') settings[key] = body[key] as number;
+  }
+  return settings;
+}
+
+export const adminDatabaseRoutes: FastifyPluginAsync = async (fastify) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { databases } = fastify;
+
+  app.post(
+    '/admin/databases/spawn/:name',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Create a database and start its worker (or start the existing one)',
+        description:
+          'Answers 201 for a new database and 200 when it already exists (its worker is started first if it was stopped). ' +
+          'The optional body picks the engine and the limits; without a body the database uses SQLite.',
+        operationId: 'spawnDatabase',
+        params: DatabaseParamsSchema,
+        body: SpawnBodySchema,
+        response: withErrors({ 200: SpawnReplySchema, 201: SpawnReplySchema }, [400, ...AUTH_ERRORS, 409, 422, 503]),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body ?? null;
+      const outcome = await databases.spawn(request.params.name, {
+        engine: body?.engine,
+        settings: pickSettings(body),
+      });
+      const status = databases.get(outcome.record.name) ? await databases.info(outcome.record.name) : undefined;
+      const containerId = status?.container_id ?? outcome.record.containerId;
+      if (outcome.created) {
+        return reply.code(201).send({ message: 'Database instance spawned successfully.', db_name: outcome.record.name, container_id: containerId });
+      }
+      return reply.code(200).send({ message: 'Database instance already exists and is running.', db_name: outcome.record.name, container_id: containerId });
+    },
+  );
+
+  const prune = {
+    schema: {
+      params: DatabaseParamsSchema,
+      response: withErrors({ 200: PruneReplySchema }, [400, ...AUTH_ERRORS, 404]),
+    },
+  };
+  const pruneHandler = async (request: { params: { name: string } }) => {
+    await databases.prune(request.params.name);
+    return { message: 'Database instance pruned successfully.', db_name: request.params.name };
+  };
+
+  app.post(
+    '/admin/databases/prune/:name',
+    {
+      schema: {
+        ...prune.schema,
+        tags: ['admin'],
+        summary: 'Stop the worker and delete the database for good',
+        operationId: 'pruneDatabase',
+      },
+    },
+    pruneHandler,
+  );
+
+  app.delete(
+    '/admin/databases/:name',
+    {
+      schema: {
+        ...prune.schema,
+        tags: ['admin'],
+        summary: 'Delete a database for good (same as prune)',
+        operationId: 'deleteDatabase',
+      },
+    },
+    pruneHandler,
+  );
+
+  app.get(
+    '/admin/databases',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'List databases with their worker status, engine, size and settings',
+        operationId: 'listDatabases',
+        response: withErrors({ 200: DatabaseListSchema }, AUTH_ERRORS),
+      },
+    },
+    async () => databases.list(),
+  );
+
+  app.get(
+    '/admin/databases/:name',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'One database with its worker status, engine, size and settings',
+        operationId: 'getDatabase',
+        params: DatabaseParamsSchema,
+        response: withErrors({ 200: DatabaseInfoSchema }, [400, ...AUTH_ERRORS, 404]),
+      },
+    },
+    async (request) => databases.info(request.params.name),
+  );
+
+  app.patch(
+    '/admin/databases/:name',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: "Change a database's limits (its worker restarts gracefully to apply them)",
+        operationId: 'updateDatabaseSettings',
+        params: DatabaseParamsSchema,
+        body: DatabaseSettingsSchema,
+        response: withErrors({ 200: DatabaseInfoSchema }, [400, ...AUTH_ERRORS, 404, 422, 503]),
+      },
+    },
+    async (request) => {
+      await databases.updateSettings(request.params.name, pickSettings(request.body));
+      return databases.info(request.params.name);
+    },
+  );
+
+  app.get(
+    '/admin/databases/:name/logs',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: "The last lines of the database worker's log",
+        operationId: 'getDatabaseLogs',
+        params: DatabaseParamsSchema,
+        querystring: LogsQuerySchema,
+        response: withErrors({ 200: LogsReplySchema }, [400, ...AUTH_ERRORS, 404, 422]),
+      },
+    },
+    async (request) => ({
+      db_name: request.params.name,
+      lines: await databases.logs(request.params.name, request.query.tail ?? 100),
+    }),
+  );
+};

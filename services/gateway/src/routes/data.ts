@@ -1,0 +1,142 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { TSchema } from '@sinclair/typebox';
+import {
+  BatchBodySchema,
+  BatchReplySchema,
+  CreateTableBodySchema,
+  DatabaseParamsSchema,
+  InsertRowsBodySchema,
+  InsertRowsReplySchema,
+  MessageReplySchema,
+  QueryBodySchema,
+  QueryExecReplySchema,
+  QueryRowsReplySchema,
+  SelectRowsQuerySchema,
+  SelectRowsReplySchema,
+  TableDetailSchema,
+  TableListReplySchema,
+  TableParamsSchema,
+  withErrors,
+} from '@dbforge/contracts';
+import { validatorCompiler } from '@dbforge/server-kit';
+
+const COMMON = [400, 401, 404, 413, 415, 422, 503, 504];
+
+interface DataRoute {
+  method: 'GET' | 'POST';
+  url: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  params: TSchema;
+  querystring?: TSchema;
+  body?: TSchema;
+  response: Record<number, TSchema>;
+}
+
+const ROUTES: DataRoute[] = [
+  {
+    method: 'POST',
+    url: '/api/db/:name/query',
+    operationId: 'runQuery',
+    summary: 'Run one SQL statement',
+    description:
+      'A statement that returns rows (decided by the engine: SELECT, WITH, PRAGMA, RETURNING, ...) answers ' +
+      '`data`, `columns`, `rows_affected` (the row count), `duration_ms` and `truncated`. Any other statement answers ' +
+      '`message`, `rows_affected`, `last_insert_rowid` and `duration_ms`. A SQL error answers 400 with a message ' +
+      'that starts with `SQL Error: `. ATTACH, DETACH and extension loading are refused (403).',
+    params: DatabaseParamsSchema,
+    body: QueryBodySchema,
+    response: withErrors({ 200: { anyOf: [QueryRowsReplySchema, QueryExecReplySchema] } as unknown as TSchema }, [...COMMON, 403]),
+  },
+  {
+    method: 'POST',
+    url: '/api/db/:name/batch',
+    operationId: 'runBatch',
+    summary: 'Run several statements in one transaction: all or nothing',
+    description: 'On failure nothing is applied and the error names the failing statement (`details.statement_index`).',
+    params: DatabaseParamsSchema,
+    body: BatchBodySchema,
+    response: withErrors({ 200: BatchReplySchema }, [...COMMON, 403]),
+  },
+  {
+    method: 'GET',
+    url: '/api/db/:name/tables',
+    operationId: 'listTables',
+    summary: 'Tables and views with their columns',
+    params: DatabaseParamsSchema,
+    response: withErrors({ 200: TableListReplySchema }, COMMON),
+  },
+  {
+    method: 'POST',
+    url: '/api/db/:name/tables',
+    operationId: 'createTable',
+    summary: 'Create a table from a list of columns',
+    description:
+      'Identifiers are checked and quoted; types come from a known list; defaults are rendered as quoted literals ' +
+      'or CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME, NULL.',
+    params: DatabaseParamsSchema,
+    body: CreateTableBodySchema,
+    response: withErrors({ 201: MessageReplySchema }, [...COMMON, 409]),
+  },
+  {
+    method: 'GET',
+    url: '/api/db/:name/tables/:table',
+    operationId: 'describeTable',
+    summary: 'Columns, indexes, foreign keys and row count of a table',
+    params: TableParamsSchema,
+    response: withErrors({ 200: TableDetailSchema }, COMMON),
+  },
+  {
+    method: 'GET',
+    url: '/api/db/:name/tables/:table/rows',
+    operationId: 'selectRows',
+    summary: 'Rows of a table, filtered by column equality',
+    description: 'Every query parameter other than `limit` and `offset` is a filter `column=value`; an unknown column is a 400.',
+    params: TableParamsSchema,
+    querystring: SelectRowsQuerySchema,
+    response: withErrors({ 200: SelectRowsReplySchema }, COMMON),
+  },
+  {
+    method: 'POST',
+    url: '/api/db/:name/tables/:table/rows',
+    operationId: 'insertRows',
+    summary: 'Insert rows (objects with the same keys) in one transaction',
+    params: TableParamsSchema,
+    body: InsertRowsBodySchema,
+    response: withErrors({ 201: InsertRowsReplySchema }, COMMON),
+  },
+];
+
+/**
+ * The data API. The gateway checks the caller, the name and that the database exists, then streams the request to the
+ * database's worker, which validates the body and answers. The schemas here document the API (and validate the path
+ * and query string); bodies are validated once, by the worker.
+ */
+export const dataRoutes: FastifyPluginAsync = async (app) => {
+  // Bodies stay unread streams, to be piped to the worker as they arrive.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  app.setValidatorCompiler((route) => (route.httpPart === 'body' ? () => true : validatorCompiler(route)));
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) =>
+    app.forwarder.forward(request, reply, (request.params as { name: string }).name);
+
+  for (const route of ROUTES) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      schema: {
+        tags: ['data'],
+        summary: route.summary,
+        ...(route.description ? { description: route.description } : {}),
+        operationId: route.operationId,
+        params: route.params,
+        ...(route.querystring ? { querystring: route.querystring } : {}),
+        ...(route.body ? { body: route.body } : {}),
+        response: route.response,
+      },
+      handler,
+    });
+  }
+};

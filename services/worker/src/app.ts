@@ -1,0 +1,70 @@
+import crypto from 'node:crypto';
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { DbForgeError, Errors, WORKER_HEALTH_PATH, WorkerHeaders } from '@dbforge/contracts';
+import { errorHandlerPlugin, jsonBodyPlugin } from '@dbforge/server-kit';
+import { isFatalDuckDbError, type DatabaseAdapter } from '@dbforge/engine';
+import { dataRoutes } from './routes/data.js';
+
+export interface WorkerAppOptions {
+  /** The database this worker owns. */
+  name: string;
+  adapter: DatabaseAdapter;
+  /** Only requests that carry this secret are served: the gateway is the only caller. */
+  secret: string;
+  maxBodyBytes: number;
+  /** Called when the engine can no longer serve any request and the worker must be restarted. */
+  onFatal?: (error: unknown) => void;
+}
+
+function sameSecret(given: string | string[] | undefined, expected: Buffer): boolean {
+  if (typeof given !== 'string') return false;
+  const buffer = Buffer.from(given);
+  return buffer.length === expected.length && crypto.timingSafeEqual(buffer, expected);
+}
+
+/** The worker as a Fastify plugin; `server.ts` owns listening, configuration and shutdown. */
+export const workerApp = fp(
+  async (app: FastifyInstance, options: WorkerAppOptions) => {
+    const secret = Buffer.from(options.secret);
+    const startedAt = Date.now();
+
+    await app.register(errorHandlerPlugin, {
+      paramErrors: { name: Errors.invalidDatabaseName },
+      limits: { maxBodyBytes: options.maxBodyBytes },
+    });
+    await app.register(jsonBodyPlugin);
+
+    app.addHook('onRequest', async (request) => {
+      if (!sameSecret(request.headers[WorkerHeaders.secret], secret)) {
+        throw new DbForgeError('UNAUTHORIZED', 'This worker only answers its gateway.');
+      }
+    });
+
+    // A request for another database is answered as if that database did not exist, before its body is read.
+    app.addHook('preValidation', async (request) => {
+      const params = request.params as { name?: string } | undefined;
+      if (params?.name !== undefined && params.name !== options.name) throw Errors.databaseNotFound();
+    });
+
+    if (options.onFatal) {
+      const onFatal = options.onFatal;
+      app.addHook('onError', async (_request, _reply, error) => {
+        const cause = (error as { cause?: unknown }).cause;
+        if (isFatalDuckDbError(cause) || isFatalDuckDbError(error)) onFatal(cause ?? error);
+      });
+    }
+
+    app.get(WORKER_HEALTH_PATH, async () => ({
+      status: 'ok',
+      name: options.name,
+      engine: options.adapter.engine,
+      size_bytes: options.adapter.sizeBytes(),
+      pid: process.pid,
+      uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
+    }));
+
+    await app.register(dataRoutes, { adapter: options.adapter });
+  },
+  { name: 'dbforge-worker', fastify: '5.x' },
+);

@@ -1,0 +1,64 @@
+import { Type, type Static } from '@sinclair/typebox';
+import fs from 'node:fs';
+import { DATABASE_NAME_PATTERN, Defaults } from '@dbforge/contracts';
+import { LogLevelSchema, readConfig } from '@dbforge/server-kit';
+
+export const WorkerEnvSchema = Type.Object({
+  DBFORGE_WORKER_DB_NAME: Type.String({ pattern: DATABASE_NAME_PATTERN, description: 'the database this worker owns' }),
+  DBFORGE_WORKER_ENGINE: Type.Union([Type.Literal('sqlite'), Type.Literal('duckdb')], { default: 'sqlite', description: 'sqlite or duckdb' }),
+  DBFORGE_WORKER_DATA_DIR: Type.String({ minLength: 1, description: "the database's own directory" }),
+  DBFORGE_WORKER_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'at least 32 characters' })),
+  DBFORGE_WORKER_SECRET_FILE: Type.Optional(Type.String({ minLength: 1, description: 'a file holding the secret' })),
+  DBFORGE_WORKER_SOCKET: Type.Optional(Type.String({ minLength: 1, maxLength: 107, description: 'a Unix socket path' })),
+  DBFORGE_WORKER_HOST: Type.String({ default: '0.0.0.0', description: 'the address to listen on without a socket' }),
+  DBFORGE_WORKER_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'a TCP port' }),
+  DBFORGE_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: Defaults.statementTimeoutMs, description: 'milliseconds' }),
+  DBFORGE_MAX_RESULT_ROWS: Type.Integer({ minimum: 1, default: Defaults.maxResultRows, description: 'rows' }),
+  DBFORGE_MAX_RESULT_BYTES: Type.Integer({ minimum: 1024, default: Defaults.maxResultBytes, description: 'bytes' }),
+  DBFORGE_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: Defaults.maxBodyBytes, description: 'bytes' }),
+  DBFORGE_SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL', description: 'FULL or NORMAL' }),
+  DBFORGE_LOG_LEVEL: LogLevelSchema(),
+});
+export type WorkerEnv = Static<typeof WorkerEnvSchema>;
+
+export interface WorkerConfig {
+  name: string;
+  engine: 'sqlite' | 'duckdb';
+  dataDir: string;
+  secret: string;
+  listen: { socket: string } | { host: string; port: number };
+  statementTimeoutMs: number;
+  maxResultRows: number;
+  maxResultBytes: number;
+  maxBodyBytes: number;
+  sqliteSynchronous: 'FULL' | 'NORMAL';
+  logLevel: WorkerEnv['DBFORGE_LOG_LEVEL'];
+}
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = readConfig(WorkerEnvSchema, env);
+  const secret =
+    e.DBFORGE_WORKER_SECRET ??
+    (e.DBFORGE_WORKER_SECRET_FILE === undefined ? undefined : fs.readFileSync(e.DBFORGE_WORKER_SECRET_FILE, 'utf8').trim());
+  if (secret === undefined || secret.length < 32) {
+    throw new Error(
+      'Invalid configuration:\n  DBFORGE_WORKER_SECRET (or DBFORGE_WORKER_SECRET_FILE) must give a secret of at least 32 characters',
+    );
+  }
+  return {
+    name: e.DBFORGE_WORKER_DB_NAME,
+    engine: e.DBFORGE_WORKER_ENGINE,
+    dataDir: e.DBFORGE_WORKER_DATA_DIR,
+    secret,
+    listen:
+      e.DBFORGE_WORKER_SOCKET !== undefined
+        ? { socket: e.DBFORGE_WORKER_SOCKET }
+        : { host: e.DBFORGE_WORKER_HOST, port: e.DBFORGE_WORKER_PORT },
+    statementTimeoutMs: e.DBFORGE_STATEMENT_TIMEOUT_MS,
+    maxResultRows: e.DBFORGE_MAX_RESULT_ROWS,
+    maxResultBytes: e.DBFORGE_MAX_RESULT_BYTES,
+    maxBodyBytes: e.DBFORGE_MAX_BODY_BYTES,
+    sqliteSynchronous: e.DBFORGE_SQLITE_SYNCHRONOUS,
+    logLevel: e.DBFORGE_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,96 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  BatchBodySchema,
+  CreateTableBodySchema,
+  DatabaseParamsSchema,
+  DbForgeError,
+  InsertRowsBodySchema,
+  QueryBodySchema,
+  SelectRowsQuerySchema,
+  TableParamsSchema,
+  type BatchReply,
+  type InsertRowsReply,
+  type MessageReply,
+  type SelectRowsReply,
+  type TableListReply,
+} from '@dbforge/contracts';
+import type { DatabaseAdapter } from '@dbforge/engine';
+import { batchStatementResult, elapsedMs, queryReply } from '../replies.js';
+
+export interface DataRoutesOptions {
+  adapter: DatabaseAdapter;
+}
+
+/** Replies are serialised once with JSON.stringify: rows have no fixed shape, so a response schema would not help. */
+function json(payload: unknown): string {
+  return JSON.stringify(payload);
+}
+
+/**
+ * The data API for the one database this worker owns. Paths are the public ones, so the gateway forwards a request
+ * without rewriting it; a request that names another database is answered exactly as a database that does not exist.
+ */
+export const dataRoutes: FastifyPluginAsync<DataRoutesOptions> = async (fastify, { adapter }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post('/api/db/:name/query', { schema: { params: DatabaseParamsSchema, body: QueryBodySchema } }, async (request, reply) => {
+    const start = process.hrtime.bigint();
+    const result = await adapter.execute(request.body.sql, request.body.params);
+    return reply.type('application/json').send(json(queryReply(result, elapsedMs(start))));
+  });
+
+  app.post('/api/db/:name/batch', { schema: { params: DatabaseParamsSchema, body: BatchBodySchema } }, async (request, reply) => {
+    const start = process.hrtime.bigint();
+    const results = await adapter.batch(request.body.statements);
+    const payload: BatchReply = {
+      message: 'Batch executed successfully.',
+      results: results.map(batchStatementResult),
+      rows_affected: results.reduce((sum, r) => sum + (r.kind === 'exec' ? r.rowsAffected : 0), 0),
+      duration_ms: elapsedMs(start),
+    };
+    return reply.type('application/json').send(json(payload));
+  });
+
+  app.get('/api/db/:name/tables', { schema: { params: DatabaseParamsSchema } }, async (_request, reply) => {
+    const payload: TableListReply = { tables: await adapter.listTables() };
+    return reply.type('application/json').send(json(payload));
+  });
+
+  app.post('/api/db/:name/tables', { schema: { params: DatabaseParamsSchema, body: CreateTableBodySchema } }, async (request, reply) => {
+    await adapter.createTable(request.body.table_name, request.body.columns);
+    const payload: MessageReply = { message: `Table '${request.body.table_name}' created successfully.` };
+    return reply.code(201).type('application/json').send(json(payload));
+  });
+
+  app.get('/api/db/:name/tables/:table', { schema: { params: TableParamsSchema } }, async (request, reply) => {
+    const detail = await adapter.describeTable(request.params.table);
+    if (detail === undefined) throw new DbForgeError('NOT_FOUND', `Table '${request.params.table}' not found.`);
+    return reply.type('application/json').send(json(detail));
+  });
+
+  app.get(
+    '/api/db/:name/tables/:table/rows',
+    { schema: { params: TableParamsSchema, querystring: SelectRowsQuerySchema } },
+    async (request, reply) => {
+      const { limit, offset, ...filters } = request.query as Record<string, unknown> & { limit?: number; offset?: number };
+      const result = await adapter.selectRows(request.params.table, {
+        filters: filters as Record<string, string>,
+        limit,
+        offset,
+      });
+      const payload: SelectRowsReply = { data: result.rows, rows_affected: result.rows.length, truncated: result.truncated };
+      return reply.type('application/json').send(json(payload));
+    },
+  );
+
+  app.post(
+    '/api/db/:name/tables/:table/rows',
+    { schema: { params: TableParamsSchema, body: InsertRowsBodySchema } },
+    async (request, reply) => {
+      const count = await adapter.insertRows(request.params.table, request.body.rows);
+      const payload: InsertRowsReply = { message: 'Rows inserted successfully.', rows_affected: count };
+      return reply.code(201).type('application/json').send(json(payload));
+    },
+  );
+};
