@@ -8,7 +8,9 @@ import { DbForgeError } from '@dbforge/contracts';
  */
 export const jsonBodyPlugin = fp(
   async (app: FastifyInstance) => {
-    app.removeContentTypeParser('application/json');
+    // JSON only: Fastify's text/plain parser would turn a text body into a string that fails validation as a 422,
+    // where the honest answer is 415.
+    app.removeAllContentTypeParsers();
     app.addContentTypeParser(/^application\/(?:[\w.+-]+\+)?json$/, { parseAs: 'string' }, (_request, body, done) => {
       const text = typeof body === 'string' ? body : body.toString('utf8');
       if (text.trim() === '') {

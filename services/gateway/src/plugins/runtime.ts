@@ -24,7 +24,8 @@ export function createRuntime(config: GatewayConfig, logger: ProcessRuntimeLogge
         startTimeoutMs: config.workerStartTimeoutMs,
         maxBodyBytes: config.maxBodyBytes,
         sqliteSynchronous: config.sqliteSynchronous,
-        logLevel: config.logLevel === 'silent' ? 'warn' : config.logLevel,
+        // Worker logs are kept for GET /admin/databases/{name}/logs, not printed: info is worth keeping there.
+        logLevel: config.logLevel === 'debug' || config.logLevel === 'trace' ? config.logLevel : 'info',
         logger,
       });
   }

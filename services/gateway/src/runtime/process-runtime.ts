@@ -216,6 +216,8 @@ class ProcessWorker {
   private child: ChildProcess | undefined;
   private endpoint: WorkerEndpoint | undefined;
   private starting: Promise<void> | undefined;
+  /** A restart under way: requests wait for it instead of failing while the old process stops. */
+  private restarting: Promise<void> | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly crashes: number[] = [];
   private restarts = 0;
@@ -245,6 +247,8 @@ class ProcessWorker {
   }
 
   async ensureRunning(): Promise<WorkerEndpoint> {
+    if (this.state === 'running' && this.endpoint !== undefined) return this.endpoint;
+    if (this.restarting) await this.restarting.catch(() => undefined);
     if (this.state === 'running' && this.endpoint !== undefined) return this.endpoint;
     if (this.state === 'stopping') {
       throw new DbForgeError('WORKER_UNAVAILABLE', `The worker of database '${this.spec.name}' is stopping; retry shortly.`);
@@ -387,7 +391,15 @@ class ProcessWorker {
     }, delay);
   }
 
-  async restart(kill: boolean, reason: string): Promise<void> {
+  restart(kill: boolean, reason: string): Promise<void> {
+    if (this.restarting) return this.restarting;
+    this.restarting = this.doRestart(kill, reason).finally(() => {
+      this.restarting = undefined;
+    });
+    return this.restarting;
+  }
+
+  private async doRestart(kill: boolean, reason: string): Promise<void> {
     this.options.logger.warn({ db: this.spec.name, reason, kill }, 'restarting worker');
     if (kill) {
       // Deliberate: not a crash. The process dies now; the exit handler must not count it or wait.
