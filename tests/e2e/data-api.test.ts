@@ -252,6 +252,17 @@ describe.each(RUNTIMES)('data API (%s runtime)', (runtime) => {
     }
   });
 
+  it("carries any other path under a database to its worker, which answers for what it doesn't know", async () => {
+    const name = uniqueName();
+    await gw.client.spawnDatabase(name);
+    const unknownPath = await gw.client.raw('GET', `/api/db/${name}/no/such/thing`);
+    expect(unknownPath).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND', message: `Route GET /api/db/${name}/no/such/thing not found.` } } });
+    const unknownDb = await gw.client.raw('GET', `/api/db/${uniqueName('none')}/no/such/thing`);
+    expect(unknownDb).toMatchObject({ status: 404, body: { detail: 'Database not found.' } });
+    const badName = await gw.client.raw('GET', '/api/db/bad..name/no/such/thing');
+    expect(badName).toMatchObject({ status: 400, body: { detail: 'Invalid database name.' } });
+  });
+
   it('keeps big integers exact and returns blobs as base64', async () => {
     const name = uniqueName();
     await gw.client.spawnDatabase(name);

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import {
   BatchBodySchema,
   BatchReplySchema,
@@ -121,6 +121,15 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) =>
     app.forwarder.forward(request, reply, (request.params as { name: string }).name);
+
+  // Every other path under a database goes to its worker too, so that the worker's own routes (resources, schema,
+  // events, ...) are reachable without a gateway change. The worker answers 404 for a path it does not know.
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/api/db/:name/*',
+    schema: { hide: true, params: Type.Object({ name: DatabaseParamsSchema.properties.name, '*': Type.String() }) },
+    handler,
+  });
 
   for (const route of ROUTES) {
     app.route({
