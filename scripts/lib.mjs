@@ -59,8 +59,11 @@ export async function pnpm(args, options = {}) {
   return run(process.execPath, [pnpmPath(), ...args], options);
 }
 
-/** Installs what is missing (fast when nothing is) and builds what changed. Exits on failure. */
-export async function installAndBuild() {
+/**
+ * Installs what is missing (fast when nothing is) and builds what changed: every TypeScript package, and the console
+ * unless `console: false`. Exits on failure.
+ */
+export async function installAndBuild({ console: withConsole = true } = {}) {
   checkNode();
   log('installing dependencies (pnpm install)');
   const frozen = fs.existsSync(path.join(ROOT, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : [];
@@ -69,7 +72,7 @@ export async function installAndBuild() {
     process.exit(1);
   }
   log('building');
-  if ((await pnpm(['run', '-s', 'build:all'])) !== 0) {
+  if ((await pnpm(['exec', 'tsc', '-b'])) !== 0 || (withConsole && (await pnpm(['-r', '--if-present', 'run', 'build:app'])) !== 0)) {
     console.error('The build failed (see above).');
     process.exit(1);
   }

@@ -54,7 +54,7 @@ describe.each(RUNTIMES)('admin API (%s runtime)', (runtime) => {
       engine: 'sqlite',
       size_bytes: expect.any(Number),
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
-      settings: { statement_timeout_ms: 30000, max_result_rows: 10000, max_result_bytes: 16777216 },
+      settings: { statement_timeout_ms: 30000, max_result_rows: 10000, max_result_bytes: 16777216, memory_mb: 256, cpus: 1, pids_limit: 128 },
     });
     expect(entry!.size_bytes).toBeGreaterThan(0);
     expect(list.find((d) => d.name === duck)).toMatchObject({ engine: 'duckdb', status: 'running' });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   RUNTIMES,
+  killWorker,
   removeTempDirs,
   startGateway,
   stopAllGateways,
@@ -17,20 +18,20 @@ afterAll(async () => {
 });
 
 describe.each(RUNTIMES)('resilience (%s runtime)', (runtime) => {
-  it('restarts a worker killed with SIGKILL in the middle of a stream of writes and loses no acknowledged write', async () => {
+  it('restarts a worker killed in the middle of a stream of writes (SIGKILL, docker kill) and loses no acknowledged write', async () => {
     const gw = await startGateway({ runtime });
     const name = uniqueName('kill');
     await gw.client.spawnDatabase(name);
     const db = gw.client.db(name);
     await db.execute('CREATE TABLE events (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
-    const pid = await workerPid(gw.client, name);
+    const before = await gw.client.getDatabase(name);
 
     const acknowledged: number[] = [];
     const failed: number[] = [];
     let killed = false;
     for (let i = 1; i <= 400; i++) {
       if (i === 150) {
-        process.kill(pid, 'SIGKILL');
+        await killWorker(gw, name);
         killed = true;
       }
       try {
@@ -48,7 +49,9 @@ describe.each(RUNTIMES)('resilience (%s runtime)', (runtime) => {
     expect(acknowledged.length).toBeGreaterThan(300);
     const info = await gw.client.getDatabase(name);
     expect(info.status).toBe('running');
-    expect(await workerPid(gw.client, name)).not.toBe(pid);
+    expect(info.container_id).toBe(before.container_id);
+    const stats = await gw.client.gatewayStats();
+    expect(stats.total_requests).toBeGreaterThan(400);
   });
 
   it('keeps its catalogue and data across a gateway restart', async () => {
@@ -64,7 +67,7 @@ describe.each(RUNTIMES)('resilience (%s runtime)', (runtime) => {
     const before = await first.client.listDatabases();
     await first.stop();
 
-    const second = await startGateway({ runtime, dirs: { dataDir: first.dataDir, secretsDir: first.secretsDir }, env: { DBFORGE_ADMIN_KEY: first.apiKey } });
+    const second = await startGateway({ reuse: first });
     const after = await second.client.listDatabases();
     expect(after.map((d) => [d.name, d.engine, d.created_at, d.container_id]).sort()).toEqual(
       before.map((d) => [d.name, d.engine, d.created_at, d.container_id]).sort(),
@@ -74,15 +77,17 @@ describe.each(RUNTIMES)('resilience (%s runtime)', (runtime) => {
     expect(await second.client.db(duck).select('SELECT v FROM t')).toEqual([{ v: 'survives too' }]);
   });
 
-  it('stops every worker when the gateway is killed, and serves them again after a restart', async () => {
+  it('survives the gateway being killed: workers end with it (process) or are adopted (docker), and serve again', async () => {
     const first = await startGateway({ runtime });
     const name = uniqueName();
     await first.client.spawnDatabase(name);
     await first.client.db(name).execute('CREATE TABLE t (v TEXT)');
     await first.client.db(name).execute("INSERT INTO t VALUES ('acknowledged')");
-    const pid = await workerPid(first.client, name);
+    const before = await first.client.getDatabase(name);
+    const pid = runtime === 'process' ? await workerPid(first.client, name) : 0;
     await first.stop('SIGKILL');
     if (runtime === 'process') {
+      // A worker never outlives its gateway.
       await waitFor(async () => {
         try {
           process.kill(pid, 0);
@@ -92,8 +97,11 @@ describe.each(RUNTIMES)('resilience (%s runtime)', (runtime) => {
         }
       }, 10_000, 'the orphaned worker to exit');
     }
-    const second = await startGateway({ runtime, dirs: { dataDir: first.dataDir, secretsDir: first.secretsDir }, env: { DBFORGE_ADMIN_KEY: first.apiKey } });
+    const second = await startGateway({ reuse: first });
     expect(await second.client.db(name).select('SELECT v FROM t')).toEqual([{ v: 'acknowledged' }]);
+    const after = await second.client.getDatabase(name);
+    // A container keeps running across the gateway's death and is adopted as it is.
+    if (runtime === 'docker') expect(after.container_id).toBe(before.container_id);
   });
 });
 
@@ -109,7 +117,7 @@ describe('the admin key', () => {
     expect(fs.statSync(path.join(first.secretsDir, 'admin-key.json')).mode & 0o077).toBe(0);
     await first.stop();
 
-    const second = await startGateway({ generateKey: true, dirs: { dataDir: first.dataDir, secretsDir: first.secretsDir } });
+    const second = await startGateway({ generateKey: true, reuse: first });
     expect(second.output()).not.toMatch(/dbf_admin_/);
     const client = second.client.withApiKey(first.apiKey);
     expect(await client.listDatabases()).toEqual([]);

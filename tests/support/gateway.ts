@@ -5,23 +5,28 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DbForgeClient } from '@dbforge/client';
+import { docker, removeNamespace } from './docker.js';
+import { testRuntimes } from './runtimes.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const GATEWAY_ENTRY = path.join(ROOT, 'services/gateway/dist/server.js');
 
-/** The runtimes the conformance suite runs against: `process` always; more where the environment provides them. */
-export const RUNTIMES = (process.env.DBFORGE_TEST_RUNTIMES ?? 'process').split(',').map((r) => r.trim()).filter(Boolean);
+/** The runtimes the conformance suite runs against (see support/runtimes.ts). */
+export const RUNTIMES = testRuntimes();
 
 export interface GatewayOptions {
   runtime?: string;
-  /** Reuse the data and secrets of an earlier gateway (a restart). */
-  dirs?: { dataDir: string; secretsDir: string };
+  /** Take over the data, secrets, key and Docker namespace of an earlier gateway (a restart). */
+  reuse?: RunningGateway;
   /** Give no admin key: the gateway generates one. */
   generateKey?: boolean;
   env?: Record<string, string>;
 }
 
 export interface RunningGateway {
+  runtime: string;
+  /** Prefix of the Docker containers and volumes of this gateway (docker runtime). */
+  namespace: string;
   url: string;
   port: number;
   apiKey: string;
@@ -35,6 +40,7 @@ export interface RunningGateway {
 
 const started: RunningGateway[] = [];
 const tempDirs: string[] = [];
+const namespaces = new Set<string>();
 
 export function tempDir(prefix = 'dbforge-e2e-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -45,17 +51,27 @@ export function tempDir(prefix = 'dbforge-e2e-'): string {
 /** Starts the real gateway (`node services/gateway/dist/server.js`) on a free port and waits until it answers. */
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
   if (!fs.existsSync(GATEWAY_ENTRY)) throw new Error(`${GATEWAY_ENTRY} is missing: run npm run build first`);
-  const base = options.dirs ?? (() => {
-    const dir = tempDir();
-    return { dataDir: path.join(dir, 'db-data'), secretsDir: path.join(dir, 'secrets') };
-  })();
-  const apiKey = options.env?.DBFORGE_ADMIN_KEY ?? (options.generateKey ? '' : `test-key-${crypto.randomBytes(16).toString('hex')}`);
+  const runtime = options.runtime ?? options.reuse?.runtime ?? 'process';
+  const base = options.reuse
+    ? { dataDir: options.reuse.dataDir, secretsDir: options.reuse.secretsDir }
+    : (() => {
+        const dir = tempDir();
+        return { dataDir: path.join(dir, 'db-data'), secretsDir: path.join(dir, 'secrets') };
+      })();
+  // Each gateway under test has its own Docker namespace, so that gateways never adopt each other's containers.
+  const namespace = options.reuse?.namespace ?? `t-${crypto.randomBytes(4).toString('hex')}`;
+  if (runtime === 'docker') namespaces.add(namespace);
+  const apiKey =
+    options.env?.DBFORGE_ADMIN_KEY ??
+    (options.reuse?.apiKey && !options.generateKey ? options.reuse.apiKey : undefined) ??
+    (options.generateKey ? '' : `test-key-${crypto.randomBytes(16).toString('hex')}`);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
     DBFORGE_HOST: '127.0.0.1',
     DBFORGE_PORT: '0',
-    DBFORGE_RUNTIME: options.runtime ?? 'process',
+    DBFORGE_RUNTIME: runtime,
+    DBFORGE_DOCKER_NAMESPACE: namespace,
     DBFORGE_DATA_DIR: base.dataDir,
     DBFORGE_SECRETS_DIR: base.secretsDir,
     DBFORGE_LOG_LEVEL: 'warn',
@@ -86,6 +102,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const key = apiKey || (/dbf_admin_[A-Za-z0-9_-]+/.exec(output)?.[0] ?? '');
   const url = `http://127.0.0.1:${port}`;
   const gateway: RunningGateway = {
+    runtime,
+    namespace,
     url,
     port,
     apiKey: key,
@@ -108,6 +126,19 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
 export async function stopAllGateways(): Promise<void> {
   await Promise.all(started.splice(0).map((g) => g.stop()));
+  // Docker workers outlive their gateway by design: the tests remove what their gateways created.
+  for (const namespace of namespaces) removeNamespace(namespace);
+  namespaces.clear();
+}
+
+/** Kills a database's worker the hard way: SIGKILL to its process, or `docker kill` of its container. */
+export async function killWorker(gateway: RunningGateway, name: string): Promise<void> {
+  if (gateway.runtime === 'docker') {
+    const result = docker(['kill', `${gateway.namespace}-worker-${name}`]);
+    if (result.status !== 0) throw new Error(`docker kill failed: ${result.stderr}`);
+    return;
+  }
+  process.kill(await workerPid(gateway.client, name), 'SIGKILL');
 }
 
 export function removeTempDirs(): void {

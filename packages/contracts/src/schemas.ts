@@ -64,10 +64,33 @@ export const DatabaseSettingsSchema = Type.Object(
     max_result_bytes: Type.Optional(
       Type.Integer({ minimum: 1024, maximum: 512 * 1024 * 1024, description: 'Approximate bytes of rows returned.' }),
     ),
+    memory_mb: Type.Optional(
+      Type.Integer({
+        minimum: 32,
+        maximum: 65_536,
+        description: "Memory limit of the database's worker in MiB (a container limit on the docker runtime; a heap limit on the process runtime).",
+      }),
+    ),
+    cpus: Type.Optional(
+      Type.Number({ minimum: 0.05, maximum: 64, description: 'CPU limit of the worker, in cores (docker runtime).' }),
+    ),
+    pids_limit: Type.Optional(
+      Type.Integer({ minimum: 16, maximum: 65_536, description: 'Process and thread limit of the worker (docker runtime).' }),
+    ),
   },
   { additionalProperties: false },
 );
 export type DatabaseSettings = Static<typeof DatabaseSettingsSchema>;
+
+/** Every setting a database can have, in the order the API lists them. */
+export const DATABASE_SETTING_KEYS = [
+  'statement_timeout_ms',
+  'max_result_rows',
+  'max_result_bytes',
+  'memory_mb',
+  'cpus',
+  'pids_limit',
+] as const satisfies readonly (keyof DatabaseSettings)[];
 
 export const SpawnBodySchema = Type.Object(
   {
@@ -115,6 +138,9 @@ export const DatabaseInfoSchema = Type.Object(
       statement_timeout_ms: Type.Integer(),
       max_result_rows: Type.Integer(),
       max_result_bytes: Type.Integer(),
+      memory_mb: Type.Integer(),
+      cpus: Type.Number(),
+      pids_limit: Type.Integer(),
     }),
   },
   {
@@ -126,7 +152,14 @@ export const DatabaseInfoSchema = Type.Object(
         engine: 'sqlite',
         size_bytes: 45056,
         created_at: '2026-11-23T09:12:44.512Z',
-        settings: { statement_timeout_ms: 30000, max_result_rows: 10000, max_result_bytes: 16777216 },
+        settings: {
+          statement_timeout_ms: 30000,
+          max_result_rows: 10000,
+          max_result_bytes: 16777216,
+          memory_mb: 256,
+          cpus: 1,
+          pids_limit: 128,
+        },
       },
     ],
   },
@@ -134,6 +167,36 @@ export const DatabaseInfoSchema = Type.Object(
 export type DatabaseInfo = Static<typeof DatabaseInfoSchema>;
 
 export const DatabaseListSchema = Type.Array(DatabaseInfoSchema);
+
+export const WorkerStatsSchema = Type.Object(
+  {
+    db_name: Type.String(),
+    cpu_percent: Type.Number({ description: 'CPU use over the last sample, in percent of one core.' }),
+    memory_bytes: Type.Integer(),
+    memory_limit_bytes: Type.Union([Type.Integer(), Type.Null()]),
+    block_read_bytes: Type.Union([Type.Integer(), Type.Null()]),
+    block_write_bytes: Type.Union([Type.Integer(), Type.Null()]),
+    network_rx_bytes: Type.Union([Type.Integer(), Type.Null()]),
+    network_tx_bytes: Type.Union([Type.Integer(), Type.Null()]),
+    pids: Type.Union([Type.Integer(), Type.Null()]),
+  },
+  {
+    examples: [
+      {
+        db_name: 'inventory',
+        cpu_percent: 1.5,
+        memory_bytes: 31457280,
+        memory_limit_bytes: 268435456,
+        block_read_bytes: 0,
+        block_write_bytes: 4096,
+        network_rx_bytes: 18230,
+        network_tx_bytes: 20412,
+        pids: 11,
+      },
+    ],
+  },
+);
+export type WorkerStats = Static<typeof WorkerStatsSchema>;
 
 export const LogsQuerySchema = Type.Object({
   tail: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 100 })),

@@ -2,8 +2,9 @@ import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Defaults } from '@dbforge/contracts';
 import { LogLevelSchema, readConfig, type LogLevel } from '@dbforge/server-kit';
+import type { WorkerSettings } from './runtime/types.js';
 
-export const RUNTIMES = ['process'] as const;
+export const RUNTIMES = ['process', 'docker'] as const;
 export type RuntimeKind = (typeof RUNTIMES)[number];
 
 const Bool = (fallback: boolean, description: string) =>
@@ -24,6 +25,17 @@ export const GatewayEnvSchema = Type.Object({
   DBFORGE_SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL', description: 'FULL or NORMAL' }),
   DBFORGE_WORKER_START_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 20_000, description: 'milliseconds' }),
   DBFORGE_WORKER_ENTRY: Type.Optional(Type.String({ minLength: 1, description: "the worker's server.js" })),
+  DBFORGE_WORKER_MEMORY_MB: Type.Integer({ minimum: 32, maximum: 65_536, default: 256, description: 'MiB' }),
+  DBFORGE_WORKER_CPUS: Type.Number({ minimum: 0.05, maximum: 64, default: 1, description: 'cores' }),
+  DBFORGE_WORKER_PIDS: Type.Integer({ minimum: 16, maximum: 65_536, default: 128, description: 'processes and threads' }),
+  DBFORGE_DOCKER_SOCKET: Type.Optional(Type.String({ minLength: 1, description: "the Docker engine's Unix socket" })),
+  DBFORGE_WORKER_IMAGE: Type.String({ minLength: 1, default: 'dbforge/worker:latest', description: 'an image reference' }),
+  DBFORGE_DOCKER_NETWORK: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', default: 'dbforge-workers', description: 'a Docker network name' }),
+  DBFORGE_DOCKER_NAMESPACE: Type.String({
+    pattern: '^[a-z0-9][a-z0-9-]{0,30}$',
+    default: 'dbforge',
+    description: 'lower-case letters, digits and -, at most 31 characters',
+  }),
   DBFORGE_LOG_LEVEL: LogLevelSchema(),
   DBFORGE_LOG_REQUESTS: Bool(false, 'log one line per request'),
   DBFORGE_METRICS_PUBLIC: Bool(false, 'serve /metrics without a key'),
@@ -38,7 +50,8 @@ export interface GatewayConfig {
   adminKey?: string | undefined;
   adminKeyFile?: string | undefined;
   runtime: RuntimeKind;
-  defaults: { statementTimeoutMs: number; maxResultRows: number; maxResultBytes: number };
+  defaults: WorkerSettings;
+  docker: { socket?: string | undefined; image: string; network: string; namespace: string };
   maxBodyBytes: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   workerStartTimeoutMs: number;
@@ -65,6 +78,15 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
       statementTimeoutMs: e.DBFORGE_STATEMENT_TIMEOUT_MS,
       maxResultRows: e.DBFORGE_MAX_RESULT_ROWS,
       maxResultBytes: e.DBFORGE_MAX_RESULT_BYTES,
+      memoryMb: e.DBFORGE_WORKER_MEMORY_MB,
+      cpus: e.DBFORGE_WORKER_CPUS,
+      pidsLimit: e.DBFORGE_WORKER_PIDS,
+    },
+    docker: {
+      socket: e.DBFORGE_DOCKER_SOCKET,
+      image: e.DBFORGE_WORKER_IMAGE,
+      network: e.DBFORGE_DOCKER_NETWORK,
+      namespace: e.DBFORGE_DOCKER_NAMESPACE,
     },
     maxBodyBytes: e.DBFORGE_MAX_BODY_BYTES,
     sqliteSynchronous: e.DBFORGE_SQLITE_SYNCHRONOUS,

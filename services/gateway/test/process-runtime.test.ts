@@ -24,7 +24,7 @@ function runtime(dataDir = tempDir()): ProcessRuntime {
 const spec = (name: string): WorkerSpec => ({
   name,
   engine: 'sqlite',
-  settings: { statementTimeoutMs: 5000, maxResultRows: 100, maxResultBytes: 1 << 20 },
+  settings: { statementTimeoutMs: 5000, maxResultRows: 100, maxResultBytes: 1 << 20, memoryMb: 256, cpus: 1, pidsLimit: 128 },
 });
 
 async function query(r: ProcessRuntime, name: string, sql: string): Promise<{ status: number; body: unknown }> {
@@ -101,5 +101,19 @@ describe('ProcessRuntime', () => {
     const report = await r.reconcile([spec('known')]);
     expect(report).toMatchObject({ started: ['known'], orphans: ['stray'], failed: [] });
     expect(fs.existsSync(path.join(dataDir, 'stray'))).toBe(true);
+  });
+});
+
+describe('ProcessRuntime statistics', () => {
+  it('reads CPU, memory and I/O of a worker from /proc', async () => {
+    const r = runtime();
+    await r.spawn(spec('measured'));
+    await query(r, 'measured', 'CREATE TABLE t (v TEXT)');
+    const stats = await r.stats('measured');
+    expect(stats.memory_bytes).toBeGreaterThan(10 * 1024 * 1024);
+    expect(stats.pids).toBeGreaterThan(1);
+    expect(stats.cpu_percent).toBeGreaterThanOrEqual(0);
+    expect(stats.memory_limit_bytes).toBeNull();
+    expect(stats.block_write_bytes).toEqual(expect.any(Number));
   });
 });

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import fp from 'fastify-plugin';
 import type { GatewayConfig } from '../config.js';
+import Docker from 'dockerode';
+import { DockerRuntime } from '../runtime/docker-runtime.js';
 import { ProcessRuntime } from '../runtime/process-runtime.js';
 import type { WorkerRuntime } from '../runtime/types.js';
 
@@ -28,6 +30,21 @@ export function createRuntime(config: GatewayConfig, logger: ProcessRuntimeLogge
         logLevel: config.logLevel === 'debug' || config.logLevel === 'trace' ? config.logLevel : 'info',
         logger,
       });
+    case 'docker': {
+      const socket = config.docker.socket;
+      return new DockerRuntime({
+        docker: socket ? new Docker({ socketPath: socket }) : new Docker(),
+        socketDescription: socket ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock',
+        image: config.docker.image,
+        network: config.docker.network,
+        namespace: config.docker.namespace,
+        startTimeoutMs: config.workerStartTimeoutMs,
+        maxBodyBytes: config.maxBodyBytes,
+        sqliteSynchronous: config.sqliteSynchronous,
+        logLevel: config.logLevel === 'debug' || config.logLevel === 'trace' ? config.logLevel : 'info',
+        logger,
+      });
+    }
   }
 }
 

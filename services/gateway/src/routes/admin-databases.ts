@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
+  DATABASE_SETTING_KEYS,
   DatabaseInfoSchema,
   DatabaseListSchema,
   DatabaseParamsSchema,
@@ -10,6 +11,7 @@ import {
   PruneReplySchema,
   SpawnBodySchema,
   SpawnReplySchema,
+  WorkerStatsSchema,
   withErrors,
   type DatabaseSettings,
 } from '@dbforge/contracts';
@@ -19,7 +21,7 @@ const AUTH_ERRORS = [401];
 function pickSettings(body: Record<string, unknown> | null | undefined): DatabaseSettings {
   const settings: DatabaseSettings = {};
   if (!body) return settings;
-  for (const key of ['statement_timeout_ms', 'max_result_rows', 'max_result_bytes'] as const) {
+  for (const key of DATABASE_SETTING_KEYS) {
     if (typeof body[key] === 'number') settings[key] = body[key] as number;
   }
   return settings;
@@ -139,6 +141,20 @@ export const adminDatabaseRoutes: FastifyPluginAsync = async (fastify) => {
       await databases.updateSettings(request.params.name, pickSettings(request.body));
       return databases.info(request.params.name);
     },
+  );
+
+  app.get(
+    '/admin/databases/:name/stats',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: "CPU, memory and I/O of the database's worker",
+        operationId: 'getDatabaseStats',
+        params: DatabaseParamsSchema,
+        response: withErrors({ 200: WorkerStatsSchema }, [400, ...AUTH_ERRORS, 404, 501, 503]),
+      },
+    },
+    async (request) => databases.stats(request.params.name),
   );
 
   app.get(

@@ -5,8 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'undici';
 import type { FastifyBaseLogger } from 'fastify';
-import { DbForgeError, isValidDatabaseName, type WorkerState } from '@dbforge/contracts';
+import { DbForgeError, isValidDatabaseName, type WorkerState, type WorkerStats } from '@dbforge/contracts';
 import { LineRing } from './ring-buffer.js';
+import { processStats } from './proc-stats.js';
 import type {
   ReconcileReport,
   RuntimeHealth,
@@ -172,6 +173,14 @@ export class ProcessRuntime implements WorkerRuntime {
     return this.worker(name).logs.tail(tail);
   }
 
+  async stats(name: string): Promise<Omit<WorkerStats, 'db_name'>> {
+    const worker = this.worker(name);
+    const pid = worker.pid;
+    if (pid === undefined) throw new DbForgeError('WORKER_UNAVAILABLE', `The worker of database '${name}' is not running.`);
+    // The process runtime caps the worker's JavaScript heap, not its whole memory: no limit is reported.
+    return processStats(pid, null);
+  }
+
   async sizeBytes(name: string): Promise<number> {
     return directorySize(this.dataPath(name));
   }
@@ -233,6 +242,10 @@ class ProcessWorker {
     private readonly options: ProcessRuntimeOptions,
   ) {
     this.socketPath = path.join(socketDir, `${containerId}.sock`);
+  }
+
+  get pid(): number | undefined {
+    return this.state === 'running' ? this.child?.pid : undefined;
   }
 
   status(): WorkerStatus {
@@ -301,7 +314,8 @@ class ProcessWorker {
       const child = fork(options.workerEntry, [], {
         env,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        execArgv: [],
+        // Without containers the memory limit can only bound the JavaScript heap; the engines' own memory is outside it.
+        execArgv: [`--max-old-space-size=${Math.max(16, Math.floor(spec.settings.memoryMb * 0.75))}`],
         serialization: 'json',
       });
       this.child = child;

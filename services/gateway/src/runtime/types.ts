@@ -1,11 +1,14 @@
 import type { Dispatcher } from 'undici';
-import type { EngineName, WorkerState } from '@dbforge/contracts';
+import type { EngineName, WorkerState, WorkerStats } from '@dbforge/contracts';
 
 /** The settings a worker runs with: the database's own overrides laid over the gateway's defaults. */
 export interface WorkerSettings {
   statementTimeoutMs: number;
   maxResultRows: number;
   maxResultBytes: number;
+  memoryMb: number;
+  cpus: number;
+  pidsLimit: number;
 }
 
 /** Everything a runtime needs to run the worker of one database. */
@@ -77,6 +80,8 @@ export interface WorkerRuntime {
   status(name: string): WorkerStatus | undefined;
   list(): WorkerStatus[];
   logs(name: string, tail: number): Promise<string[]>;
+  /** CPU, memory and I/O of the worker now. */
+  stats(name: string): Promise<Omit<WorkerStats, 'db_name'>>;
   sizeBytes(name: string): Promise<number>;
   /** Whether the runtime can start workers right now. */
   ping(): Promise<RuntimeHealth>;

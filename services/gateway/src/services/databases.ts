@@ -1,11 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import {
+  DATABASE_SETTING_KEYS,
   DEFAULT_ENGINE,
   DbForgeError,
   Errors,
   type DatabaseInfo,
   type DatabaseSettings,
   type EngineName,
+  type WorkerStats,
 } from '@dbforge/contracts';
 import type { Catalog, DatabaseRecord } from '../catalog/catalog.js';
 import type { WorkerEndpoint, WorkerRuntime, WorkerSettings, WorkerSpec } from '../runtime/types.js';
@@ -21,7 +23,6 @@ export interface SpawnOutcome {
   record: DatabaseRecord;
 }
 
-const SETTING_KEYS = ['statement_timeout_ms', 'max_result_rows', 'max_result_bytes'] as const;
 
 /**
  * The lifecycle of databases: the catalogue says which exist and how they are set up, the runtime runs their workers.
@@ -58,6 +59,9 @@ export class DatabaseService {
       statementTimeoutMs: record.settings.statement_timeout_ms ?? this.defaults.statementTimeoutMs,
       maxResultRows: record.settings.max_result_rows ?? this.defaults.maxResultRows,
       maxResultBytes: record.settings.max_result_bytes ?? this.defaults.maxResultBytes,
+      memoryMb: record.settings.memory_mb ?? this.defaults.memoryMb,
+      cpus: record.settings.cpus ?? this.defaults.cpus,
+      pidsLimit: record.settings.pids_limit ?? this.defaults.pidsLimit,
     };
   }
 
@@ -102,7 +106,7 @@ export class DatabaseService {
             `Database '${name}' already exists with engine '${existing.engine}'; prune it first to change its engine.`,
           );
         }
-        const differing = SETTING_KEYS.filter(
+        const differing = DATABASE_SETTING_KEYS.filter(
           (key) => options.settings[key] !== undefined && options.settings[key] !== existing.settings[key],
         );
         if (differing.length > 0) {
@@ -188,8 +192,16 @@ export class DatabaseService {
         statement_timeout_ms: settings.statementTimeoutMs,
         max_result_rows: settings.maxResultRows,
         max_result_bytes: settings.maxResultBytes,
+        memory_mb: settings.memoryMb,
+        cpus: settings.cpus,
+        pids_limit: settings.pidsLimit,
       },
     };
+  }
+
+  async stats(name: string): Promise<WorkerStats> {
+    this.require(name);
+    return { db_name: name, ...(await this.runtime.stats(name)) };
   }
 
   async logs(name: string, tail: number): Promise<string[]> {
