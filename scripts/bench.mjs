@@ -1,5 +1,6 @@
-// `npm run bench`: install and build what is missing, then run the benchmark harness (not part of npm test).
+// `npm run bench [scenario ...]`: install and build what is missing, then run the benchmark harness (not part of
+// npm test). Scenarios: query-path, spawn-density (all by default).
 import { installAndBuild, pnpm } from './lib.mjs';
 
 await installAndBuild();
-process.exit(await pnpm(['--filter', '@dbforge/bench', 'run', 'bench']));
+process.exit(await pnpm(['--filter', '@dbforge/bench', 'run', 'bench', ...process.argv.slice(2)]));

@@ -25,7 +25,7 @@ const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'ut
 };
 const traefik = parse(fs.readFileSync(path.join(ROOT, 'infra/traefik/traefik.yml'), 'utf8')) as {
   entryPoints: Record<string, { address: string }>;
-  providers: { docker: { exposedByDefault: boolean; network: string } };
+  providers: { docker: { exposedByDefault: boolean } };
   api?: { dashboard?: boolean; insecure?: boolean };
 };
 const withoutTraefik = parse(fs.readFileSync(path.join(ROOT, 'infra/compose/without-traefik.yml'), 'utf8')) as {
@@ -41,6 +41,7 @@ function router(service: Service, name: string) {
   const labels = service.labels ?? {};
   return {
     enabled: labels['traefik.enable'] === 'true',
+    network: withDefaults(labels['traefik.docker.network'] ?? ''),
     rule: withDefaults(labels[`traefik.http.routers.${name}.rule`] ?? ''),
     entrypoints: labels[`traefik.http.routers.${name}.entrypoints`],
     port: labels[`traefik.http.services.${name}.loadbalancer.server.port`],
@@ -55,7 +56,6 @@ describe('the compose stack (checked statically: Traefik is not available here)'
     expect(t.volumes).toContain('./infra/traefik/traefik.yml:/etc/traefik/traefik.yml:ro');
     expect(t.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock:ro');
     expect(traefik.providers.docker.exposedByDefault).toBe(false);
-    expect(traefik.providers.docker.network).toBe(compose.networks.edge!.name);
     expect(traefik.api?.insecure).not.toBe(true);
     expect(traefik.api?.dashboard).toBe(false);
     expect(traefik.entryPoints.web!.address).toBe(':80');
@@ -65,9 +65,13 @@ describe('the compose stack (checked statically: Traefik is not available here)'
 
   it('routes db.localhost to the gateway (its /docs included) and frontend.db.localhost to the console', () => {
     const gateway = router(compose.services.gateway!, 'dbforge-gateway');
-    expect(gateway).toEqual({ enabled: true, rule: 'Host(`db.localhost`)', entrypoints: 'web', port: '8000' });
+    const edge = withDefaults(compose.networks.edge!.name ?? '');
+    expect(edge).toBe('dbforge-edge');
+    expect(gateway).toEqual({ enabled: true, network: edge, rule: 'Host(`db.localhost`)', entrypoints: 'web', port: '8000' });
     const frontend = router(compose.services.frontend!, 'dbforge-frontend');
-    expect(frontend).toEqual({ enabled: true, rule: 'Host(`frontend.db.localhost`)', entrypoints: 'web', port: '3000' });
+    expect(frontend).toEqual({ enabled: true, network: edge, rule: 'Host(`frontend.db.localhost`)', entrypoints: 'web', port: '3000' });
+    // Traefik reaches both on the edge network, and only there.
+    expect(compose.services.traefik!.networks).toEqual(['edge']);
     // A Host rule without a path prefix: /docs, /api and /admin all reach the gateway.
     expect(gateway.rule).not.toMatch(/PathPrefix/);
   });
@@ -75,7 +79,7 @@ describe('the compose stack (checked statically: Traefik is not available here)'
   it('runs the gateway with the docker runtime, and gives the Docker socket to no other DB-Forge service', () => {
     const gateway = compose.services.gateway!;
     expect(gateway.environment?.DBFORGE_RUNTIME).toBe('docker');
-    expect(gateway.environment?.DBFORGE_DOCKER_NETWORK).toBe(compose.networks.workers!.name);
+    expect(withDefaults(gateway.environment?.DBFORGE_DOCKER_NETWORK ?? '')).toBe(withDefaults(compose.networks.workers!.name ?? ''));
     expect(gateway.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock');
     expect(gateway.networks).toEqual(['edge', 'workers']);
     for (const [name, service] of Object.entries(compose.services)) {

@@ -172,7 +172,9 @@ export const WorkerStatsSchema = Type.Object(
   {
     db_name: Type.String(),
     cpu_percent: Type.Number({ description: 'CPU use over the last sample, in percent of one core.' }),
-    memory_bytes: Type.Integer(),
+    memory_bytes: Type.Integer({
+      description: "Memory the worker holds: its container's usage (docker), or its proportional set size (process).",
+    }),
     memory_limit_bytes: Type.Union([Type.Integer(), Type.Null()]),
     block_read_bytes: Type.Union([Type.Integer(), Type.Null()]),
     block_write_bytes: Type.Union([Type.Integer(), Type.Null()]),

@@ -12,13 +12,14 @@ import {
   type DuckDBValueConverter,
   type Json,
 } from '@duckdb/node-api';
-import { DbForgeError, ENGINE_CAPABILITIES, Errors, isReservedTableName, quoteIdentifier } from '@dbforge/contracts';
+import { DbForgeError, ENGINE_CAPABILITIES, isReservedTableName, quoteIdentifier } from '@dbforge/contracts';
 import type { ColumnDefinition, SqlParams, TableColumn, TableDetail, TableSummary } from '@dbforge/contracts';
 import { assertStatementAllowed } from './sql-guard.js';
 import { buildCreateTable } from './column-types.js';
 import { prepareInsert, prepareSelect, tableNotFound } from './table-ops.js';
 import { jsonInteger, normaliseParams, type BindValue } from './values.js';
-import { batchError } from './sqlite-adapter.js';
+import { batchError } from './batch-error.js';
+import { mapDuckDbError } from './duckdb-errors.js';
 import type {
   DatabaseAdapter,
   OpenOptions,
@@ -49,31 +50,6 @@ const toJson: DuckDBValueConverter<Json> = (value, type, converter) => {
       return JsonDuckDBValueConverter(value, type, converter);
   }
 };
-
-/** Fatal engine states after which DuckDB refuses every further query: the worker must restart. */
-export function isFatalDuckDbError(error: unknown): boolean {
-  return error instanceof Error && /FATAL Error|database has been invalidated/i.test(error.message);
-}
-
-export function mapDuckDbError(error: unknown, timeoutMs: number): DbForgeError {
-  if (error instanceof DbForgeError) return error;
-  if (!(error instanceof Error)) return Errors.internal(error);
-  const message = error.message.split('\n')[0] ?? error.message;
-  if (/^INTERRUPT Error/i.test(message)) {
-    return new DbForgeError(
-      'TIMEOUT',
-      `The statement ran longer than the statement timeout (${timeoutMs} ms) and was stopped.`,
-      { cause: error },
-    );
-  }
-  if (/^Permission Error/i.test(message)) {
-    return new DbForgeError('FORBIDDEN', `SQL Error: ${message}`, { cause: error });
-  }
-  if (/^(IO|Internal|INTERNAL|FATAL|Fatal) Error/.test(message) || isFatalDuckDbError(error)) {
-    return Errors.internal(error);
-  }
-  return Errors.sql(message);
-}
 
 function toDuckValue(value: BindValue): DuckDBValue {
   if (Buffer.isBuffer(value)) return blobValue(value);

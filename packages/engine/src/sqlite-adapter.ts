@@ -7,6 +7,7 @@ import { assertStatementAllowed } from './sql-guard.js';
 import { buildCreateTable } from './column-types.js';
 import { prepareInsert, prepareSelect, tableNotFound } from './table-ops.js';
 import { jsonInteger, jsonSafeRow, normaliseParams, type BindValue } from './values.js';
+import { batchError } from './batch-error.js';
 import type {
   DatabaseAdapter,
   ExecResult,
@@ -346,18 +347,4 @@ export class SqliteAdapter implements DatabaseAdapter {
     this.cache.clear();
     if (this.db.open) this.db.close();
   }
-}
-
-export function batchError(error: DbForgeError, index: number, total: number, sql: string): DbForgeError {
-  const prefix = error.code === 'SQL_ERROR' ? 'SQL Error: ' : '';
-  const inner = prefix && error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-  return new DbForgeError(
-    error.code,
-    `${prefix}statement ${index + 1} of ${total} failed: ${inner} Nothing was applied.`.replace(/([^.]) Nothing/, '$1. Nothing'),
-    { details: { statement_index: index, sql, ...(isRecord(error.details) ? error.details : {}) }, cause: error },
-  );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

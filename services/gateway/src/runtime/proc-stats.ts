@@ -27,6 +27,13 @@ export async function processStats(pid: number, memoryLimitBytes: number | null,
     const ticks = cpuTicks(pid) - before;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    // PSS divides pages shared between processes (the node binary, libraries) among them: what one worker costs.
+    let pss: number | null = null;
+    try {
+      pss = statusField(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss');
+    } catch {
+      pss = null;
+    }
     let io: string | undefined;
     try {
       io = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
@@ -35,7 +42,7 @@ export async function processStats(pid: number, memoryLimitBytes: number | null,
     }
     return {
       cpu_percent: Math.round((ticks / CLOCK_TICKS / seconds) * 1000) / 10,
-      memory_bytes: (statusField(status, 'VmRSS') ?? 0) * 1024,
+      memory_bytes: (pss ?? statusField(status, 'VmRSS') ?? 0) * 1024,
       memory_limit_bytes: memoryLimitBytes,
       block_read_bytes: io ? statusField(io, 'read_bytes') : null,
       block_write_bytes: io ? statusField(io, 'write_bytes') : null,
