@@ -1,4 +1,5 @@
-// `npm run docker:build`: builds the DB-Forge images (dbforge/worker, dbforge/gateway) with the classic builder.
+// `npm run docker:build`: builds the DB-Forge images (dbforge/worker, dbforge/gateway, dbforge/frontend) with the
+// classic builder.
 // Dependencies, native modules included, are installed and built on this machine and copied into the images; the
 // Node base image is pulled, or made from this machine's Node when no registry answers. The same Dockerfiles serve
 // both cases. `--if-stale` skips an image whose inputs have not changed since it was built.
@@ -12,9 +13,43 @@ const NODE_IMAGE = process.env.DBFORGE_NODE_IMAGE ?? 'node:20-bookworm-slim';
 const TAG = process.env.DBFORGE_IMAGE_TAG ?? 'latest';
 const ifStale = process.argv.includes('--if-stale');
 const SERVICES = [
-  { name: 'worker', pkg: '@dbforge/worker', dirs: ['data'] },
-  { name: 'gateway', pkg: '@dbforge/gateway', dirs: ['data'] },
+  { name: 'worker', pkg: '@dbforge/worker', dirs: ['data'], prepare: deployPackage, inputs: ['packages', 'services/worker'] },
+  {
+    name: 'gateway',
+    pkg: '@dbforge/gateway',
+    dirs: ['data'],
+    prepare: deployPackage,
+    inputs: ['packages', 'services/gateway', 'services/worker'],
+  },
+  { name: 'frontend', pkg: '@dbforge/frontend', dirs: ['data'], prepare: standaloneConsole, inputs: ['packages', 'services/frontend'] },
 ];
+
+/** A service's production dependencies, native modules already compiled here, with `pnpm deploy`. */
+async function deployPackage(service, app) {
+  const code = await pnpm(['--filter', service.pkg, 'deploy', '--legacy', '--prod', app], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (code !== 0) return false;
+  // Build intermediates of native modules are not needed at run time.
+  for (const leftover of findLeftovers(path.join(app, 'node_modules'))) fs.rmSync(leftover, { recursive: true, force: true });
+  return true;
+}
+
+/** The console: Next.js's standalone output (server.js and exactly the files it needs), its static assets beside it. */
+async function standaloneConsole(_service, app) {
+  const frontend = path.join(ROOT, 'services', 'frontend');
+  const built = spawnSync(process.execPath, [path.join(frontend, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], {
+    cwd: frontend,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NEXT_OUTPUT: 'standalone', NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  if (built.status !== 0) return false;
+  const out = path.join(frontend, '.next-standalone');
+  fs.cpSync(path.join(out, 'standalone'), app, { recursive: true, verbatimSymlinks: true });
+  fs.cpSync(path.join(out, 'static'), path.join(app, 'services', 'frontend', '.next-standalone', 'static'), { recursive: true });
+  if (fs.existsSync(path.join(frontend, 'public'))) {
+    fs.cpSync(path.join(frontend, 'public'), path.join(app, 'services', 'frontend', 'public'), { recursive: true });
+  }
+  return true;
+}
 
 function docker(args, options = {}) {
   const result = spawnSync('docker', args, { stdio: options.capture ? 'pipe' : 'inherit', encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' } });
@@ -45,7 +80,7 @@ if (docker(['info'], { capture: true }).status !== 0) {
   process.exit(1);
 }
 
-// The images hold the gateway and the worker; the console is not part of them.
+// The console is built for its image below (Next.js's standalone output), not for npm start.
 await installAndBuild({ console: false });
 
 const deployRoot = path.join(ROOT, '.docker', 'deploy');
@@ -57,8 +92,13 @@ for (const service of SERVICES) {
   hash.update(fs.readFileSync(path.join(ROOT, 'pnpm-lock.yaml')));
   hash.update(fs.readFileSync(path.join(ROOT, 'services', service.name, 'Dockerfile')));
   hash.update(NODE_IMAGE);
-  for (const dir of ['packages', 'services']) {
-    hashTree(hash, path.join(ROOT, dir), (p) => p.includes('node_modules') || p.includes(`${path.sep}src${path.sep}`) || p.includes('.next') || p.endsWith('.tsbuildinfo') || p.includes(`${path.sep}test`));
+  for (const dir of service.inputs) {
+    // The compiled output of TypeScript packages (their sources would only repeat it), the console's sources (it is
+    // built here, from them).
+    hashTree(hash, path.join(ROOT, dir), (p) => {
+      if (p.includes('node_modules') || p.includes('.next') || p.endsWith('.tsbuildinfo') || p.includes(`${path.sep}test`)) return true;
+      return service.name !== 'frontend' && p.includes(`${path.sep}src${path.sep}`);
+    });
   }
   const sourceHash = hash.digest('hex').slice(0, 16);
   const image = `dbforge/${service.name}:${TAG}`;
@@ -69,12 +109,10 @@ for (const service of SERVICES) {
   }
   log(`preparing ${service.name}: production dependencies (native modules built here)`);
   fs.rmSync(context, { recursive: true, force: true });
-  if ((await pnpm(['--filter', service.pkg, 'deploy', '--legacy', '--prod', path.join(context, 'app')], { stdio: ['ignore', 'ignore', 'inherit'] })) !== 0) {
+  if (!(await service.prepare(service, path.join(context, 'app')))) {
     console.error(`preparing ${service.name} failed`);
     process.exit(1);
   }
-  // Build intermediates of native modules are not needed at run time.
-  for (const leftover of findLeftovers(path.join(context, 'app', 'node_modules'))) fs.rmSync(leftover, { recursive: true, force: true });
   for (const dir of service.dirs) {
     fs.mkdirSync(path.join(context, dir), { recursive: true });
     fs.writeFileSync(path.join(context, dir, '.keep'), '');

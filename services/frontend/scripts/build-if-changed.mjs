@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = path.join(root, '.next', '.dbforge-source-hash');
-const inputs = ['package.json', 'next.config.mjs', 'tsconfig.json', 'src', 'public'];
+const inputs = ['package.json', 'next.config.mjs', 'postcss.config.mjs', 'tsconfig.json', 'tsconfig.build.json', 'src', 'public'];
 
 function hashInto(hash, target) {
   if (!fs.existsSync(target)) return;

@@ -1,16 +1,19 @@
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
+import { ThemeProvider } from '@/components/theme-provider';
+import './globals.css';
 
 export const metadata: Metadata = {
-  title: 'DB-Forge',
+  title: { default: 'DB-Forge', template: '%s · DB-Forge' },
   description: 'DB-Forge admin console',
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
-      <body style={{ fontFamily: 'system-ui, sans-serif', margin: 0, background: '#0b1020', color: '#e6e9f2' }}>
-        {children}
+    // next-themes sets the theme class before React hydrates; the attribute differs from the server's on purpose.
+    <html lang="en" suppressHydrationWarning>
+      <body className="min-h-screen">
+        <ThemeProvider>{children}</ThemeProvider>
       </body>
     </html>
   );

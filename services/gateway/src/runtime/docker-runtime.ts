@@ -303,6 +303,21 @@ export class DockerRuntime implements WorkerRuntime {
     return this.workers.get(name)?.status();
   }
 
+  /** One listing of the namespace's containers updates every worker's state from Docker's own. */
+  async refresh(): Promise<void> {
+    let containers: Docker.ContainerInfo[];
+    try {
+      containers = await this.options.docker.listContainers({
+        all: true,
+        filters: { label: [`${LABELS.namespace}=${this.options.namespace}`] },
+      });
+    } catch {
+      return; // the engine is unreachable: the last known states stand
+    }
+    const byDatabase = new Map(containers.map((c) => [c.Labels[LABELS.database] ?? '', c]));
+    for (const [name, worker] of this.workers) worker.observe(byDatabase.get(name));
+  }
+
   list(): WorkerStatus[] {
     return [...this.workers.values()].map((w) => w.status());
   }
@@ -598,6 +613,24 @@ class ContainerWorker {
       'WORKER_UNAVAILABLE',
       `The worker of database '${this.spec.name}' ${what}. Its log: GET /admin/databases/${this.spec.name}/logs`,
     );
+  }
+
+  /** Takes Docker's view of the container (from a listing) unless the gateway is in the middle of changing it. */
+  observe(container: Docker.ContainerInfo | undefined): void {
+    if (this.starting || this.restarting || this.state === 'stopping') return;
+    if (container === undefined) {
+      this.state = 'failed';
+      return;
+    }
+    const dockerState = container.State; // created, running, paused, restarting, removing, exited, dead
+    if (dockerState === 'running') {
+      // Running but unreachable from here (the gateway lost it): starting again reconnects.
+      if (this.state !== 'running' || this.endpoint === undefined) this.state = 'starting';
+    } else if (dockerState === 'restarting') {
+      this.state = 'restarting';
+    } else if (dockerState === 'exited' || dockerState === 'created' || dockerState === 'dead' || dockerState === 'paused') {
+      this.state = this.expectingStop ? 'stopped' : dockerState === 'dead' ? 'failed' : 'stopped';
+    }
   }
 
   /** A container died. Unless the gateway stopped it, it is brought back (Docker's restart policy may be faster). */

@@ -79,6 +79,11 @@ export interface WorkerRuntime {
   remove(name: string): Promise<void>;
   status(name: string): WorkerStatus | undefined;
   list(): WorkerStatus[];
+  /**
+   * Brings `status` and `list` up to date with the runtime's own view, for runtimes where workers can change state
+   * outside the gateway (a container stopped by hand). Optional: the process runtime always knows.
+   */
+  refresh?(): Promise<void>;
   logs(name: string, tail: number): Promise<string[]>;
   /** CPU, memory and I/O of the worker now. */
   stats(name: string): Promise<Omit<WorkerStats, 'db_name'>>;

@@ -171,10 +171,13 @@ export class DatabaseService {
   }
 
   async info(name: string): Promise<DatabaseInfo> {
-    return this.describe(this.require(name));
+    const record = this.require(name);
+    await this.runtime.refresh?.();
+    return this.describe(record);
   }
 
   async list(): Promise<DatabaseInfo[]> {
+    await this.runtime.refresh?.();
     return Promise.all(this.catalog.list().map((record) => this.describe(record)));
   }
 

@@ -1,0 +1,20 @@
+import type { Metadata } from 'next';
+import { redirect } from 'next/navigation';
+import { SignInForm } from '@/components/session/sign-in-form';
+import { sessionApiKey } from '@/server/session';
+
+export const metadata: Metadata = { title: 'Sign in' };
+export const dynamic = 'force-dynamic';
+
+export default async function SignInPage() {
+  if (await sessionApiKey()) redirect('/databases');
+  return (
+    <main id="main" className="flex min-h-screen items-center justify-center px-4">
+      <div className="w-full max-w-sm rounded-xl border border-zinc-200 bg-white p-8 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
+        <h1 className="text-2xl font-semibold">DB-Forge</h1>
+        <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">Sign in to the admin console.</p>
+        <SignInForm />
+      </div>
+    </main>
+  );
+}

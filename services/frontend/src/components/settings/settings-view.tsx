@@ -1,0 +1,49 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { PruneDatabaseDialog } from '@/components/databases/prune-database-dialog';
+import { ErrorState, LoadingState } from '@/components/ui/states';
+import { useDatabaseQuery } from '@/data/databases/database-query';
+import { LimitsForm } from './limits-form';
+import { LogsPanel } from './logs-panel';
+
+function Card({ title, children, id }: { title: string; children: React.ReactNode; id: string }) {
+  return (
+    <section aria-labelledby={id} className="rounded-lg border border-zinc-200 bg-white p-5 dark:border-zinc-800 dark:bg-zinc-900">
+      <h2 id={id} className="mb-4 text-lg font-semibold">
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
+export function SettingsView({ database }: { database: string }) {
+  const info = useDatabaseQuery(database, { refetchInterval: false });
+  const router = useRouter();
+
+  return (
+    <div className="space-y-6">
+      <Card title="Limits" id="limits-title">
+        {info.isPending ? (
+          <LoadingState label="Loading limits…" />
+        ) : info.isError ? (
+          <ErrorState title="The limits could not be loaded." error={info.error} onRetry={() => void info.refetch()} />
+        ) : (
+          <LimitsForm database={database} settings={info.data.settings} />
+        )}
+      </Card>
+      <Card title="Logs" id="logs-title">
+        <LogsPanel database={database} />
+      </Card>
+      <Card title="Danger zone" id="danger-title">
+        <div className="flex flex-wrap items-center justify-between gap-4">
+          <p className="max-w-prose text-sm text-zinc-600 dark:text-zinc-400">
+            Pruning stops the worker and deletes the database file with all its data.
+          </p>
+          <PruneDatabaseDialog name={database} size="md" onPruned={() => router.push('/databases')} />
+        </div>
+      </Card>
+    </div>
+  );
+}

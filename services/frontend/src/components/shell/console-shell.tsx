@@ -1,0 +1,76 @@
+'use client';
+
+import Link from 'next/link';
+import { usePathname } from 'next/navigation';
+import { useState, type ReactNode } from 'react';
+import { ThemeSelect } from '@/components/theme-select';
+import { Button } from '@/components/ui/button';
+import { signOut } from '@/data/session/session';
+import { cn } from '@/lib/cn';
+
+const NAV = [
+  { href: '/databases', label: 'Databases' },
+  { href: '/monitor', label: 'Monitor' },
+  { href: '/tenants', label: 'Tenants' },
+] as const;
+
+export function ConsoleShell({ children }: { children: ReactNode }) {
+  const pathname = usePathname();
+  const [signingOut, setSigningOut] = useState(false);
+
+  async function onSignOut() {
+    setSigningOut(true);
+    await signOut().catch(() => undefined);
+    window.location.assign('/sign-in');
+  }
+
+  return (
+    <div className="flex min-h-screen flex-col">
+      <a
+        href="#main"
+        className="sr-only rounded bg-indigo-600 px-3 py-2 text-white focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50"
+      >
+        Skip to content
+      </a>
+      <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+        <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
+          <Link href="/databases" className="text-lg font-semibold tracking-tight">
+            DB-Forge
+          </Link>
+          <nav aria-label="Main">
+            <ul className="flex gap-1">
+              {NAV.map((item) => {
+                const active = pathname === item.href || pathname.startsWith(`${item.href}/`);
+                return (
+                  <li key={item.href}>
+                    <Link
+                      href={item.href}
+                      aria-current={active ? 'page' : undefined}
+                      className={cn(
+                        'rounded-md px-3 py-1.5 text-sm font-medium',
+                        active
+                          ? 'bg-zinc-200 text-zinc-900 dark:bg-zinc-800 dark:text-zinc-50'
+                          : 'text-zinc-600 hover:bg-zinc-100 dark:text-zinc-400 dark:hover:bg-zinc-800',
+                      )}
+                    >
+                      {item.label}
+                    </Link>
+                  </li>
+                );
+              })}
+            </ul>
+          </nav>
+          <div className="ml-auto flex items-center gap-3">
+            <ThemeSelect />
+            <Button onClick={onSignOut} disabled={signingOut}>
+              Sign out
+            </Button>
+          </div>
+        </div>
+      </header>
+      <main id="main" className="mx-auto w-full max-w-7xl flex-1 px-4 py-6">
+        {children}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,15 @@
+import { notFound } from 'next/navigation';
+import { isValidDatabaseName } from './database-name';
+
+/** The database name of a /databases/[name] route; a name the gateway could never accept is a 404 here already. */
+export async function databaseNameParam(params: Promise<{ name: string }>): Promise<string> {
+  const { name: raw } = await params;
+  let name: string;
+  try {
+    name = decodeURIComponent(raw);
+  } catch {
+    notFound();
+  }
+  if (!isValidDatabaseName(name)) notFound();
+  return name;
+}

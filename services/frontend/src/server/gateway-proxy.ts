@@ -1,0 +1,53 @@
+import 'server-only';
+
+/** Methods the proxy forwards. */
+export const FORWARDED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** Reply headers worth passing back to the browser; everything else stays between the console and the gateway. */
+const PASSED_REPLY_HEADERS = ['content-type', 'retry-after', 'x-request-id'] as const;
+
+/**
+ * The gateway path for the segments after /api/gateway/, or null when the call is not one the console may forward.
+ * Only the admin API and the data API are reachable: never /metrics, /docs or anything added later by accident.
+ */
+export function gatewayPathFor(segments: readonly string[]): string | null {
+  if (segments.length === 0) return null;
+  // Segments arrive decoded; one that decodes to a separator or a dot segment would walk the path.
+  if (segments.some((s) => s === '' || s === '.' || s === '..' || s.includes('/') || s.includes('\\'))) return null;
+  const [first, second, third] = segments;
+  const allowed = (first === 'admin' && segments.length >= 2) || (first === 'api' && second === 'db' && third !== undefined);
+  if (!allowed) return null;
+  return `/${segments.map(encodeURIComponent).join('/')}`;
+}
+
+export interface ForwardOptions {
+  gatewayUrl: string;
+  apiKey: string;
+  method: string;
+  path: string;
+  search: string;
+  body: ArrayBuffer | null;
+  contentType: string | null;
+  signal: AbortSignal;
+}
+
+/** Sends one call to the gateway with the session's key and answers the gateway's reply as it came. */
+export async function forwardToGateway(options: ForwardOptions): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json', 'x-api-key': options.apiKey };
+  if (options.body !== null && options.contentType !== null) headers['content-type'] = options.contentType;
+  const upstream = await fetch(`${options.gatewayUrl}${options.path}${options.search}`, {
+    method: options.method,
+    headers,
+    body: options.body,
+    signal: options.signal,
+    cache: 'no-store',
+    redirect: 'manual',
+  });
+  const replyHeaders = new Headers({ 'cache-control': 'no-store' });
+  for (const name of PASSED_REPLY_HEADERS) {
+    const value = upstream.headers.get(name);
+    if (value !== null) replyHeaders.set(name, value);
+  }
+  const bodyless = upstream.status === 204 || upstream.status === 304;
+  return new Response(bodyless ? null : upstream.body, { status: upstream.status, headers: replyHeaders });
+}
