@@ -50,8 +50,10 @@ export class ProcessRuntime implements WorkerRuntime {
 
   constructor(private readonly options: ProcessRuntimeOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
-    // Sockets live in a fresh directory only this user can enter; the per-worker secret is the second lock.
-    this.socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbforge-'));
+    // Sockets live in a fresh directory only this user can enter; the per-worker secret is the second lock. The
+    // name carries the gateway's pid, so that directories of gateways that were killed can be recognised and removed.
+    removeStaleSocketDirs();
+    this.socketDir = fs.mkdtempSync(path.join(os.tmpdir(), `dbforge-${process.pid}-`));
     fs.chmodSync(this.socketDir, 0o700);
     this.emptyTrash();
   }
@@ -195,6 +197,20 @@ export class ProcessRuntime implements WorkerRuntime {
   async close(): Promise<void> {
     await Promise.all([...this.workers.values()].map((w) => w.stop()));
     fs.rmSync(this.socketDir, { recursive: true, force: true });
+  }
+}
+
+function removeStaleSocketDirs(): void {
+  for (const entry of fs.readdirSync(os.tmpdir())) {
+    const match = /^dbforge-(\d+)-[A-Za-z0-9]{6}$/.exec(entry);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      // ESRCH: no such process. (EPERM means it lives, under another user: not ours to touch.)
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
+    }
   }
 }
 
