@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { DbForgeError } from '@dbforge/contracts';
+import { type DbForgeError } from '@dbforge/contracts';
 import { capabilities, type Identity } from '../src/tenancy/access.js';
 import { LoginThrottle } from '../src/tenancy/login-throttle.js';
 import { hashPassword, newApiKey, parseApiKey, verifyPassword } from '../src/tenancy/secrets.js';
