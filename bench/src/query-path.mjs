@@ -6,8 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { Pool } from 'undici';
 import Database from 'better-sqlite3';
 import { ROOT, secret, startProcess, tempDir } from './processes.mjs';
+import { checker } from './gateway.mjs';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,64').split(',').map(Number);
@@ -47,6 +49,30 @@ function pointSelect(url, connections, headers = {}) {
       (error, result) => (error ? reject(error) : resolve(result)),
     );
   });
+}
+
+/**
+ * Latency at one connection with microsecond resolution (autocannon reports whole milliseconds): sequential requests
+ * over one keep-alive connection, timed with hrtime.
+ */
+async function preciseLatency(url, headers, count = 2000) {
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections: 1 });
+  const samples = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const body = JSON.stringify({ sql: 'SELECT id, name, price FROM items WHERE id = ?', params: [1 + Math.floor(Math.random() * ROWS)] });
+      const start = process.hrtime.bigint();
+      const response = await pool.request({ path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      await response.body.arrayBuffer();
+      if (response.statusCode !== 200) throw new Error(`latency sample answered ${response.statusCode}`);
+      samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+  } finally {
+    await pool.close();
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)] };
 }
 
 function summary(result) {
@@ -113,6 +139,13 @@ try {
   });
   if (!load.ok) throw new Error(`loading rows failed: ${await load.text()}`);
 
+  const workerUrl = `http://127.0.0.1:${direct.match[1]}/api/db/bench/query`;
+  const gatewayQueryUrl = `${gatewayUrl}/api/db/bench/query`;
+  const latency = {
+    ceiling: await preciseLatency(`http://127.0.0.1:${hello.match[1]}/`, {}),
+    worker: await preciseLatency(workerUrl, { 'x-dbforge-worker-secret': workerSecret }),
+    gateway: await preciseLatency(gatewayQueryUrl, { 'x-api-key': KEY }),
+  };
   const results = [];
   for (const connections of CONNECTIONS) {
     process.stdout.write(`measuring at ${connections} connection(s), ${DURATION} s each...\n`);
@@ -140,15 +173,39 @@ try {
         `| ${r.connections} | ${label} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${pct(s.rps, r.ceiling.rps)} | ${label === 'hello-world (ceiling)' ? '' : pct(s.rps, r.worker.rps)} |`,
       );
     }
-    lines.push(`| ${r.connections} | gateway added p50 | | ${(r.gateway.p50 - r.worker.p50).toFixed(2)} | | | |`);
   }
+  lines.push('');
+  lines.push('Latency at one connection, 2,000 sequential requests each, timed with hrtime:');
+  lines.push('');
+  lines.push('| target | p50 ms | p99 ms |');
+  lines.push('| --- | ---: | ---: |');
+  for (const [label, l] of [
+    ['hello-world (ceiling)', latency.ceiling],
+    ['worker, direct', latency.worker],
+    ['gateway', latency.gateway],
+  ]) {
+    lines.push(`| ${label} | ${l.p50.toFixed(3)} | ${l.p99.toFixed(3)} |`);
+  }
+  lines.push(`| gateway added | ${(latency.gateway.p50 - latency.worker.p50).toFixed(3)} | ${(latency.gateway.p99 - latency.worker.p99).toFixed(3)} |`);
   const report = lines.join('\n');
   process.stdout.write(`\n${report}\n`);
   const out = path.join(ROOT, 'bench', 'results');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, `query-path-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ rows: ROWS, duration: DURATION, results }, null, 2));
-  process.stdout.write(`\nraw results: ${path.relative(ROOT, file)}\n`);
+  fs.writeFileSync(file, JSON.stringify({ rows: ROWS, duration: DURATION, results, latency }, null, 2));
+  process.stdout.write(`\nraw results: ${path.relative(ROOT, file)}\n\n`);
+
+  // The performance issue's targets, at 64 connections when measured.
+  const { check, finish } = checker();
+  const at64 = results.find((r) => r.connections === 64);
+  if (at64) {
+    check('gateway vs worker direct at 64 connections', at64.gateway.rps >= 0.8 * at64.worker.rps, `${pct(at64.gateway.rps, at64.worker.rps)} (target: at least 80%)`);
+    check('gateway vs hello-world at 64 connections', at64.gateway.rps >= 0.35 * at64.ceiling.rps, `${pct(at64.gateway.rps, at64.ceiling.rps)} (target: at least 35%)`);
+    check('gateway p99 at 64 connections', at64.gateway.p99 < 15, `${at64.gateway.p99} ms (target: under 15 ms)`);
+  }
+  const added = latency.gateway.p50 - latency.worker.p50;
+  check('latency the gateway adds (p50, one connection)', added < 1, `${added.toFixed(3)} ms (target: under 1 ms)`);
+  finish();
 } finally {
   for (const stop of stops.reverse()) await stop();
   fs.rmSync(work, { recursive: true, force: true });

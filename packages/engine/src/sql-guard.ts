@@ -103,8 +103,23 @@ function refuse(message: string): DbForgeError {
   return new DbForgeError('FORBIDDEN', message);
 }
 
+/**
+ * Verdicts of recent statements: a batch repeats one statement thousands of times, and applications send the same
+ * few statements over and over. Only allowed statements are remembered (a refusal is rare and cheap to recompute).
+ */
+const allowed = { sqlite: new Set<string>(), duckdb: new Set<string>() };
+const MEMO_LIMIT = 1000;
+
 /** Throws FORBIDDEN or BAD_REQUEST for a statement DB-Forge does not run; returns for every other statement. */
 export function assertStatementAllowed(sql: string, engine: EngineName): void {
+  const memo = allowed[engine];
+  if (memo.has(sql)) return;
+  checkStatement(sql, engine);
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  if (sql.length <= 4096) memo.add(sql);
+}
+
+function checkStatement(sql: string, engine: EngineName): void {
   let words = leadingWords(sql);
   if (words[0] === 'EXPLAIN') {
     words = words[1] === 'QUERY' && words[2] === 'PLAN' ? words.slice(3) : words.slice(1);
