@@ -1,4 +1,16 @@
 import type {
+  ApplySchemaReply,
+  BulkReply,
+  CapabilitiesReply,
+  ImportReply,
+  ListRecordsReply,
+  PutWebhookBody,
+  PutWebhookReply,
+  RemoveResourceReply,
+  ResourceListReply,
+  ResourceRecord,
+  SchemaReply,
+  WebhookListReply,
   BatchBody,
   BatchReply,
   CreateTableBody,
@@ -177,6 +189,42 @@ export class DbForgeClient {
     return this.request('GET', '/admin/gateway/stats');
   }
 
+  /** A call whose bodies are bytes (file uploads and downloads). Never throws for an HTTP error status. */
+  async binary(
+    method: string,
+    path: string,
+    options: { body?: Uint8Array | undefined; headers?: Record<string, string>; query?: Record<string, string | undefined> } = {},
+  ): Promise<{ status: number; headers: Headers; bytes: Uint8Array }> {
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
+    const headers: Record<string, string> = { ...this.options.headers, ...options.headers };
+    if (this.options.apiKey !== undefined && headers['x-api-key'] === undefined) headers['x-api-key'] = this.options.apiKey;
+    const response = await this.fetchImpl(url, { method, headers, ...(options.body ? { body: options.body as unknown as BodyInit } : {}) });
+    return { status: response.status, headers: response.headers, bytes: new Uint8Array(await response.arrayBuffer()) };
+  }
+
+  /* ---------------------------------------------------------------- webhooks */
+
+  /** Sets the webhook of a hook; answers the generated secret once when none was given. */
+  async putWebhook(name: string, hook: string, webhook: PutWebhookBody): Promise<PutWebhookReply & { created: boolean }> {
+    const reply = await this.raw<PutWebhookReply>('PUT', `/admin/databases/${encodeURIComponent(name)}/webhooks/${encodeURIComponent(hook)}`, { body: webhook });
+    if (reply.status >= 400) throw DbForgeApiError.fromReply(reply.status, reply.body, reply.headers.get('x-request-id') ?? undefined);
+    return { ...reply.body, created: reply.status === 201 };
+  }
+
+  listWebhooks(name: string): Promise<WebhookListReply> {
+    return this.request('GET', `/admin/databases/${encodeURIComponent(name)}/webhooks`);
+  }
+
+  deleteWebhook(name: string, hook: string): Promise<MessageReply> {
+    return this.request('DELETE', `/admin/databases/${encodeURIComponent(name)}/webhooks/${encodeURIComponent(hook)}`);
+  }
+
+  /** The JSON Schema of resource configs (public). */
+  resourceFormatSchema(): Promise<Record<string, unknown>> {
+    return this.request('GET', '/schemas/resource.json');
+  }
+
   /* ---------------------------------------------------------------- data */
 
   /** The data API of one database. */
@@ -246,5 +294,124 @@ export class DatabaseClient {
 
   insertRows(table: string, rows: Row[]): Promise<InsertRowsReply> {
     return this.client.request('POST', `${this.base}/tables/${encodeURIComponent(table)}/rows`, { body: { rows } });
+  }
+
+  /* ---------------------------------------------------------------- resources */
+
+  /** Applies a YAML resource config (one resource per document); with `dryRun` answers the plan only. */
+  applySchema(yaml: string, options: { dryRun?: boolean; allowDestructive?: boolean } = {}): Promise<ApplySchemaReply> {
+    return this.client.request('PUT', `${this.base}/schema`, {
+      rawBody: yaml,
+      headers: { 'content-type': 'application/yaml' },
+      query: { dry_run: options.dryRun || undefined, allow_destructive: options.allowDestructive || undefined },
+    });
+  }
+
+  getSchema(): Promise<SchemaReply> {
+    return this.client.request('GET', `${this.base}/schema`);
+  }
+
+  getResourceSchema(resource: string): Promise<SchemaReply['resources'][number]> {
+    return this.client.request('GET', `${this.base}/schema/${encodeURIComponent(resource)}`);
+  }
+
+  /** Removes a resource with all its records (destructive). */
+  removeResource(resource: string): Promise<RemoveResourceReply> {
+    return this.client.request('DELETE', `${this.base}/schema/${encodeURIComponent(resource)}`);
+  }
+
+  capabilities(): Promise<CapabilitiesReply> {
+    return this.client.request('GET', `${this.base}/capabilities`);
+  }
+
+  /** The generated OpenAPI document of the database's resources. */
+  openapi(): Promise<Record<string, unknown>> {
+    return this.client.request('GET', `${this.base}/openapi.json`);
+  }
+
+  listResources(): Promise<ResourceListReply> {
+    return this.client.request('GET', `${this.base}/resources`);
+  }
+
+  /** The REST API of one resource. */
+  resource<R extends ResourceRecord = ResourceRecord>(name: string): ResourceClient<R> {
+    return new ResourceClient<R>(this.client, `${this.base}/resources/${encodeURIComponent(name)}`);
+  }
+}
+
+export type ListQuery = Record<string, string | number | boolean | undefined>;
+
+/** Records of one resource: `list` takes filters (`{status: 'open', 'price[gt]': 10}`), `q`, `sort`, `limit`, `cursor`, `count`. */
+export class ResourceClient<R extends ResourceRecord = ResourceRecord> {
+  constructor(
+    private readonly client: DbForgeClient,
+    private readonly base: string,
+  ) {}
+
+  list(query: ListQuery = {}): Promise<ListRecordsReply & { data: R[] }> {
+    return this.client.request('GET', this.base, { query });
+  }
+
+  get(id: string | number): Promise<R> {
+    return this.client.request('GET', `${this.base}/${encodeURIComponent(String(id))}`);
+  }
+
+  create(record: Partial<R> | ResourceRecord): Promise<R> {
+    return this.client.request('POST', this.base, { body: record });
+  }
+
+  /** Changes the fields given. */
+  update(id: string | number, changes: Partial<R> | ResourceRecord): Promise<R> {
+    return this.client.request('PATCH', `${this.base}/${encodeURIComponent(String(id))}`, { body: changes });
+  }
+
+  /** Replaces the record: fields left out go back to their default. */
+  replace(id: string | number, record: Partial<R> | ResourceRecord): Promise<R> {
+    return this.client.request('PUT', `${this.base}/${encodeURIComponent(String(id))}`, { body: record });
+  }
+
+  async delete(id: string | number): Promise<void> {
+    await this.client.request('DELETE', `${this.base}/${encodeURIComponent(String(id))}`);
+  }
+
+  bulkCreate(records: ResourceRecord[]): Promise<BulkReply & { data: R[] }> {
+    return this.client.request('POST', `${this.base}/bulk`, { body: { records } });
+  }
+
+  /** Every matching record: CSV text, or the records for JSON. */
+  async export(format: 'csv' | 'json', query: ListQuery = {}): Promise<string | R[]> {
+    return this.client.request('GET', `${this.base}/export`, { query: { ...query, format } });
+  }
+
+  /** Imports CSV text, or a list of records: all checked, all or nothing. */
+  import(data: string | ResourceRecord[]): Promise<ImportReply> {
+    return typeof data === 'string'
+      ? this.client.request('POST', `${this.base}/import`, { rawBody: data, headers: { 'content-type': 'text/csv' } })
+      : this.client.request('POST', `${this.base}/import`, { body: data });
+  }
+
+  async uploadFile(id: string | number, field: string, data: Uint8Array, options: { contentType: string; filename?: string }): Promise<R> {
+    const reply = await this.client.binary('PUT', `${this.base}/${encodeURIComponent(String(id))}/files/${encodeURIComponent(field)}`, {
+      body: data,
+      headers: { 'content-type': options.contentType },
+      query: { filename: options.filename },
+    });
+    const text = new TextDecoder().decode(reply.bytes);
+    const body = text.length > 0 ? (JSON.parse(text) as unknown) : undefined;
+    if (reply.status >= 400) throw DbForgeApiError.fromReply(reply.status, body, reply.headers.get('x-request-id') ?? undefined);
+    return body as R;
+  }
+
+  async downloadFile(id: string | number, field: string): Promise<{ bytes: Uint8Array; contentType: string | null; disposition: string | null }> {
+    const reply = await this.client.binary('GET', `${this.base}/${encodeURIComponent(String(id))}/files/${encodeURIComponent(field)}`);
+    if (reply.status >= 400) {
+      const text = new TextDecoder().decode(reply.bytes);
+      throw DbForgeApiError.fromReply(reply.status, text ? (JSON.parse(text) as unknown) : undefined, reply.headers.get('x-request-id') ?? undefined);
+    }
+    return { bytes: reply.bytes, contentType: reply.headers.get('content-type'), disposition: reply.headers.get('content-disposition') };
+  }
+
+  deleteFile(id: string | number, field: string): Promise<R> {
+    return this.client.request('DELETE', `${this.base}/${encodeURIComponent(String(id))}/files/${encodeURIComponent(field)}`);
   }
 }

@@ -1,4 +1,4 @@
-export { DbForgeClient, DatabaseClient, isRowsReply } from './client.js';
-export type { DbForgeClientOptions, RawReply, RequestOptions, Row, SelectRowsOptions } from './client.js';
+export { DbForgeClient, DatabaseClient, ResourceClient, isRowsReply } from './client.js';
+export type { DbForgeClientOptions, ListQuery, RawReply, RequestOptions, Row, SelectRowsOptions } from './client.js';
 export { DbForgeApiError } from './errors.js';
 export type * from '@dbforge/contracts';

@@ -14,6 +14,8 @@ export interface EngineCapabilities {
   interruptible: boolean;
   /** Columnar, parallel execution meant for analytics. */
   analytics: boolean;
+  /** Exact decimal arithmetic and storage beyond 15 significant digits (`decimal` fields with a larger precision). */
+  exact_decimals: boolean;
 }
 
 export const ENGINE_CAPABILITIES: Record<EngineName, EngineCapabilities> = {
@@ -27,6 +29,8 @@ export const ENGINE_CAPABILITIES: Record<EngineName, EngineCapabilities> = {
     // better-sqlite3 is built without SQLite's progress handler: a runaway statement is ended with its worker.
     interruptible: false,
     analytics: false,
+    // SQLite stores non-integer numbers as 64-bit floating point.
+    exact_decimals: false,
   },
   duckdb: {
     transactions: true,
@@ -37,5 +41,6 @@ export const ENGINE_CAPABILITIES: Record<EngineName, EngineCapabilities> = {
     window_functions: true,
     interruptible: true,
     analytics: true,
+    exact_decimals: true,
   },
 };

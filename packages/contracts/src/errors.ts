@@ -16,8 +16,15 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   CAPABILITY_NOT_SUPPORTED: 501,
+  GATEWAY_UNREACHABLE: 502,
   WORKER_UNAVAILABLE: 503,
   TIMEOUT: 504,
+  /** A resource's before-hook (a webhook) vetoed the write. */
+  HOOK_REJECTED: 422,
+  /** A resource's before-hook failed (unreachable, an error status, an unreadable answer): the write was refused. */
+  HOOK_FAILED: 502,
+  /** A resource's before-hook did not answer in time: the write was refused. */
+  HOOK_TIMEOUT: 504,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

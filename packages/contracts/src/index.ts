@@ -3,3 +3,4 @@ export * from './names.js';
 export * from './engines.js';
 export * from './protocol.js';
 export * from './schemas.js';
+export * from './resources.js';

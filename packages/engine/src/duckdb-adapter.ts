@@ -22,6 +22,8 @@ import { batchError } from './batch-error.js';
 import { mapDuckDbError } from './duckdb-errors.js';
 import type {
   DatabaseAdapter,
+  TransactionContext,
+  TxValue,
   OpenOptions,
   ResultLimits,
   RowsResult,
@@ -67,6 +69,8 @@ export class DuckDbAdapter implements DatabaseAdapter {
   readonly engine = 'duckdb' as const;
   readonly capabilities = ENGINE_CAPABILITIES.duckdb;
   private readonly cache = new Map<string, DuckDBPreparedStatement>();
+  /** Bumped whenever the statement cache is cleared. */
+  private cacheGeneration = 0;
   /** One connection, one statement at a time: results, transactions and interrupts never interleave. */
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -107,6 +111,12 @@ export class DuckDbAdapter implements DatabaseAdapter {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private clearStatements(): void {
+    for (const stmt of this.cache.values()) stmt.destroySync();
+    this.cache.clear();
+    this.cacheGeneration++;
   }
 
   private async prepare(sql: string): Promise<DuckDBPreparedStatement> {
@@ -374,6 +384,67 @@ export class DuckDbAdapter implements DatabaseAdapter {
         row_count: Number(count[0]?.n ?? 0),
       };
     });
+  }
+
+  async transaction<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
+    const bind = async (sql: string, params: TxValue[]) => {
+      const stmt = await this.prepare(sql);
+      stmt.clearBindings();
+      if (params.length > 0) stmt.bind(params.map((value) => (Buffer.isBuffer(value) ? blobValue(value) : value)));
+      return stmt;
+    };
+    // Engine failures are mapped where they happen; what `work` throws itself passes through as it is.
+    const mapped = (error: unknown) => {
+      if (error instanceof Error && /^Constraint Error/i.test(error.message)) {
+        return new DbForgeError('CONFLICT', `The write conflicts with stored data: ${error.message.split('\n')[0]}`, { cause: error });
+      }
+      return mapDuckDbError(error, this.timeoutMs);
+    };
+    const tx: TransactionContext = {
+      all: async (sql, params = []) => {
+        try {
+          const reader = await (await bind(sql, params)).runAndReadAll();
+          return reader.convertRowObjects(toJson) as Record<string, unknown>[];
+        } catch (error) {
+          throw mapped(error);
+        }
+      },
+      run: async (sql, params = []) => {
+        try {
+          // Prepared statements keep the catalogue they were bound against: after DDL, none of them is reused.
+          if (/^\s*(CREATE|DROP|ALTER)\b/i.test(sql)) this.clearStatements();
+          return Number((await (await bind(sql, params)).run()).rowsChanged);
+        } catch (error) {
+          throw mapped(error);
+        }
+      },
+    };
+    return this.serial(() =>
+      this.withDeadline(async () => {
+        const before = this.cacheGeneration;
+        try {
+          await this.connection.run('BEGIN TRANSACTION');
+        } catch (error) {
+          throw mapped(error);
+        }
+        let value: T;
+        try {
+          value = await work(tx);
+        } catch (error) {
+          await this.connection.run('ROLLBACK').catch(() => undefined);
+          // A rolled-back DDL leaves statements prepared against tables that never were.
+          if (this.cacheGeneration !== before) this.clearStatements();
+          throw error;
+        }
+        try {
+          await this.connection.run('COMMIT');
+        } catch (error) {
+          await this.connection.run('ROLLBACK').catch(() => undefined);
+          throw mapped(error);
+        }
+        return value;
+      }),
+    );
   }
 
   sizeBytes(): number {

@@ -10,6 +10,8 @@ import { jsonInteger, jsonSafeRow, normaliseParams, type BindValue } from './val
 import { batchError } from './batch-error.js';
 import type {
   DatabaseAdapter,
+  TransactionContext,
+  TxValue,
   ExecResult,
   OpenOptions,
   ResultColumn,
@@ -66,6 +68,20 @@ export function mapSqliteError(error: unknown): DbForgeError {
   return Errors.internal(error);
 }
 
+function sqliteValues(params: TxValue[]): (string | number | bigint | Buffer | null)[] {
+  return params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
+}
+
+/** Inside an engine-built transaction a constraint failure is a conflict with stored data, not a SQL mistake. */
+function mapTransactionError(error: unknown): DbForgeError {
+  if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) {
+    return new DbForgeError('CONFLICT', `The write conflicts with stored data: ${error.message}.`, {
+      details: { engine_code: error.code },
+    });
+  }
+  return mapSqliteError(error);
+}
+
 function inferType(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   if (typeof value === 'number') return Number.isInteger(value) ? 'INTEGER' : 'REAL';
@@ -81,6 +97,11 @@ export class SqliteAdapter implements DatabaseAdapter {
   private readonly file: string;
   private readonly limits: ResultLimits;
   private readonly cache = new Map<string, Stmt>();
+  /**
+   * Set while a transaction of `transaction()` is open. Its work awaits between statements, and the connection is
+   * shared: every other call waits for it, so nothing lands inside another request's transaction.
+   */
+  private txOpen: Promise<void> | null = null;
 
   constructor(options: OpenOptions) {
     fs.mkdirSync(options.directory, { recursive: true });
@@ -154,6 +175,7 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   async execute(sql: string, params?: SqlParams): Promise<StatementResult> {
+    if (this.txOpen !== null) await this.idle();
     assertStatementAllowed(sql, 'sqlite');
     const bound = normaliseParams(params);
     try {
@@ -166,6 +188,7 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   async batch(statements: Statement[]): Promise<StatementResult[]> {
+    if (this.txOpen !== null) await this.idle();
     let index = 0;
     const prepared = statements.map((statement, i) => {
       index = i;
@@ -227,6 +250,7 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   async createTable(table: string, columns: ColumnDefinition[]): Promise<void> {
+    if (this.txOpen !== null) await this.idle();
     const ddl = buildCreateTable(table, columns, 'sqlite');
     if (this.tableKind(table) !== undefined) {
       throw new DbForgeError('CONFLICT', `Table '${table}' already exists.`);
@@ -242,6 +266,7 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   async insertRows(table: string, rows: Record<string, unknown>[]): Promise<number> {
+    if (this.txOpen !== null) await this.idle();
     const kind = this.tableKind(table);
     if (kind === undefined) throw tableNotFound(table);
     const insert = prepareInsert(
@@ -263,6 +288,7 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   async selectRows(table: string, options: SelectRowsOptions): Promise<{ rows: Record<string, unknown>[]; truncated: boolean }> {
+    if (this.txOpen !== null) await this.idle();
     const kind = this.tableKind(table);
     if (kind === undefined) throw tableNotFound(table);
     const columns = this.columnsOf(table).map((c) => c.name);
@@ -292,10 +318,12 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   async listTables(): Promise<TableSummary[]> {
+    if (this.txOpen !== null) await this.idle();
     return this.listRelations().map((r) => ({ name: r.name, type: r.type, columns: this.columnsOf(r.name) }));
   }
 
   async describeTable(table: string): Promise<TableDetail | undefined> {
+    if (this.txOpen !== null) await this.idle();
     const kind = this.tableKind(table);
     if (kind === undefined) return undefined;
     const indexes = (
@@ -329,6 +357,55 @@ export class SqliteAdapter implements DatabaseAdapter {
       foreign_keys: [...byId.values()],
       row_count: count.n,
     };
+  }
+
+  private async idle(): Promise<void> {
+    while (this.txOpen !== null) await this.txOpen;
+  }
+
+  async transaction<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
+    await this.idle();
+    let release!: () => void;
+    this.txOpen = new Promise<void>((resolve) => (release = resolve));
+    // Engine failures are mapped where they happen; what `work` throws itself passes through as it is.
+    const tx: TransactionContext = {
+      all: async (sql, params = []) => {
+        try {
+          const rows = this.prepare(sql).all(sqliteValues(params));
+          for (const row of rows) jsonSafeRow(row);
+          return rows;
+        } catch (error) {
+          throw mapTransactionError(error);
+        }
+      },
+      run: async (sql, params = []) => {
+        try {
+          return this.prepare(sql).run(sqliteValues(params)).changes;
+        } catch (error) {
+          throw mapTransactionError(error);
+        }
+      },
+    };
+    try {
+      try {
+        this.db.prepare('BEGIN IMMEDIATE').run();
+      } catch (error) {
+        throw mapTransactionError(error);
+      }
+      const value = await work(tx);
+      try {
+        this.db.prepare('COMMIT').run();
+      } catch (error) {
+        throw mapTransactionError(error);
+      }
+      return value;
+    } catch (error) {
+      this.closeStrayTransaction();
+      throw error;
+    } finally {
+      this.txOpen = null;
+      release();
+    }
   }
 
   sizeBytes(): number {

@@ -58,6 +58,20 @@ export interface OpenOptions {
   statementTimeoutMs?: number;
 }
 
+/** A value bound to a statement that the engine itself built (booleans are stored as the engine stores them). */
+export type TxValue = string | number | bigint | boolean | null | Buffer;
+
+/**
+ * Statements of one transaction. Only for SQL that DB-Forge builds itself (identifiers validated and quoted, values
+ * bound): no statement guard, no result caps. Integers come back as numbers, or strings beyond 2^53.
+ */
+export interface TransactionContext {
+  /** Runs a statement that returns rows. */
+  all(sql: string, params?: TxValue[]): Promise<Record<string, unknown>[]>;
+  /** Runs a statement that returns no rows; answers the number of rows changed. */
+  run(sql: string, params?: TxValue[]): Promise<number>;
+}
+
 /**
  * One open database. Both engines implement the same interface; what one of them can't do is declared in
  * `capabilities` and answered with CAPABILITY_NOT_SUPPORTED.
@@ -74,6 +88,12 @@ export interface DatabaseAdapter {
   selectRows(table: string, options: SelectRowsOptions): Promise<{ rows: Record<string, unknown>[]; truncated: boolean }>;
   listTables(): Promise<TableSummary[]>;
   describeTable(table: string): Promise<TableDetail | undefined>;
+  /**
+   * Runs `work` in one transaction: committed when it resolves, rolled back when it throws. Nothing else runs on the
+   * database meanwhile, so checks made inside hold until the commit. A constraint the engine enforces (a unique index)
+   * answers CONFLICT.
+   */
+  transaction<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T>;
   /** Bytes on disk of the database's files (write-ahead log included). */
   sizeBytes(): number;
   close(): Promise<void>;

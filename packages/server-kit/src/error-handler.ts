@@ -81,10 +81,12 @@ export const errorHandlerPlugin = fp(
 
     app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
       const mapped = toDbForgeError(error, options);
+      // The path only: query strings carry filter values, which may be personal data (fields marked pii).
+      const url = request.url.split('?')[0];
       if (mapped.status >= 500) {
-        request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
+        request.log.error({ err: error, method: request.method, url }, 'request failed');
       } else {
-        request.log.info({ code: mapped.code, method: request.method, url: request.url }, mapped.message);
+        request.log.info({ code: mapped.code, method: request.method, url }, mapped.message);
       }
       return sendError(reply, mapped);
     });

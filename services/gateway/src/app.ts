@@ -8,13 +8,16 @@ import { authPlugin } from './plugins/auth.js';
 import { catalogPlugin } from './plugins/catalog.js';
 import { databasesPlugin } from './plugins/databases.js';
 import { docsPlugin } from './plugins/docs.js';
+import { hooksPlugin } from './plugins/hooks.js';
 import { observabilityPlugin } from './plugins/observability.js';
 import { runtimePlugin } from './plugins/runtime.js';
 import { adminDatabaseRoutes } from './routes/admin-databases.js';
 import { adminGatewayRoutes } from './routes/admin-gateway.js';
 import { dataRoutes } from './routes/data.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { schemaDocumentRoutes } from './routes/schemas.js';
 import { serviceRoutes } from './routes/service.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { requestId } from './request-id.js';
 
 export interface GatewayAppOptions {
@@ -48,6 +51,7 @@ export const gatewayApp = fp(
     await app.register(catalogPlugin, { dataDir: config.dataDir });
     await app.register(runtimePlugin, { config });
     await app.register(databasesPlugin, { config });
+    await app.register(hooksPlugin, { config });
     await app.register(observabilityPlugin);
 
     app.addHook('onSend', async (request, reply) => {
@@ -58,7 +62,9 @@ export const gatewayApp = fp(
     await app.register(metricsRoutes);
     await app.register(adminGatewayRoutes);
     await app.register(adminDatabaseRoutes);
+    await app.register(webhookRoutes);
     await app.register(dataRoutes);
+    await app.register(schemaDocumentRoutes);
   },
   { name: 'dbforge-gateway', fastify: '5.x' },
 );

@@ -36,6 +36,10 @@ export const GatewayEnvSchema = Type.Object({
     default: 'dbforge',
     description: 'lower-case letters, digits and -, at most 31 characters',
   }),
+  DBFORGE_HOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 5000, description: 'milliseconds a webhook has to answer' }),
+  DBFORGE_HOOK_RETRY_BASE_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 2000, description: 'milliseconds before the first retry of an after-hook delivery (doubled each time)' }),
+  DBFORGE_HOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 15, description: 'attempts of an after-hook delivery before it is kept as dead' }),
+  DBFORGE_HOOK_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000, description: "milliseconds between sweeps of the workers' outboxes" }),
   DBFORGE_LOG_LEVEL: LogLevelSchema(),
   DBFORGE_LOG_REQUESTS: Bool(false, 'log one line per request'),
   DBFORGE_METRICS_PUBLIC: Bool(false, 'serve /metrics without a key'),
@@ -56,6 +60,8 @@ export interface GatewayConfig {
   sqliteSynchronous: 'FULL' | 'NORMAL';
   workerStartTimeoutMs: number;
   workerEntry?: string | undefined;
+  /** Webhooks of resource hooks: their deadline and the after-hook retry schedule. */
+  hooks: { timeoutMs: number; retryBaseMs: number; maxAttempts: number; sweepIntervalMs: number };
   logLevel: LogLevel;
   logRequests: boolean;
   metricsPublic: boolean;
@@ -92,6 +98,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
     sqliteSynchronous: e.DBFORGE_SQLITE_SYNCHRONOUS,
     workerStartTimeoutMs: e.DBFORGE_WORKER_START_TIMEOUT_MS,
     workerEntry: e.DBFORGE_WORKER_ENTRY,
+    hooks: {
+      timeoutMs: e.DBFORGE_HOOK_TIMEOUT_MS,
+      retryBaseMs: e.DBFORGE_HOOK_RETRY_BASE_MS,
+      maxAttempts: e.DBFORGE_HOOK_MAX_ATTEMPTS,
+      sweepIntervalMs: e.DBFORGE_HOOK_SWEEP_INTERVAL_MS,
+    },
     logLevel: e.DBFORGE_LOG_LEVEL,
     logRequests: e.DBFORGE_LOG_REQUESTS,
     metricsPublic: e.DBFORGE_METRICS_PUBLIC,

@@ -39,8 +39,13 @@ async function query(r: ProcessRuntime, name: string, sql: string): Promise<{ st
 }
 
 async function pidOf(r: ProcessRuntime, name: string): Promise<number> {
-  const line = (await r.logs(name, 100)).find((l) => l.includes('"pid"'));
-  return Number(/"pid":(\d+)/.exec(line ?? '')?.[1]);
+  // The worker's "ready" message can arrive before its first log line has been read from its stdout.
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const line = (await r.logs(name, 100)).find((l) => l.includes('"pid"'));
+    if (line !== undefined) return Number(/"pid":(\d+)/.exec(line)?.[1]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no pid in the log of ${name}`);
 }
 
 describe('ProcessRuntime', () => {

@@ -5,11 +5,17 @@ import { DbForgeError, Errors, WORKER_HEALTH_PATH, WorkerHeaders } from '@dbforg
 import { errorHandlerPlugin, jsonBodyPlugin } from '@dbforge/server-kit';
 import { isFatalDuckDbError, type DatabaseAdapter } from '@dbforge/engine';
 import { dataRoutes } from './routes/data.js';
+import { resourcesPlugin } from './plugins/resources.js';
+import { outboxRoutes } from './routes/outbox.js';
+import { resourceRoutes } from './routes/resources.js';
+import { schemaRoutes } from './routes/schema.js';
 
 export interface WorkerAppOptions {
   /** The database this worker owns. */
   name: string;
   adapter: DatabaseAdapter;
+  /** The database's own directory (the engine's files are inside): uploads and the field key are kept beside them. */
+  dataDir: string;
   /** Only requests that carry this secret are served: the gateway is the only caller. */
   secret: string;
   maxBodyBytes: number;
@@ -65,6 +71,10 @@ export const workerApp = fp(
     }));
 
     await app.register(dataRoutes, { adapter: options.adapter });
+    await app.register(resourcesPlugin, { name: options.name, adapter: options.adapter, dataDir: options.dataDir });
+    await app.register(schemaRoutes, { adapter: options.adapter });
+    await app.register(resourceRoutes);
+    await app.register(outboxRoutes);
   },
   { name: 'dbforge-worker', fastify: '5.x' },
 );

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   await app.register(workerApp, {
     name: config.name,
     adapter,
+    dataDir: config.dataDir,
     secret: config.secret,
     maxBodyBytes: config.maxBodyBytes,
     onFatal: (error) => {

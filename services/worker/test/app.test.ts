@@ -19,7 +19,7 @@ async function build(engine: 'sqlite' | 'duckdb' = 'sqlite'): Promise<FastifyIns
   const adapter = await openDatabase({ engine, directory: dir, limits: { maxResultRows: 100, maxResultBytes: 1 << 20 } });
   const app = Fastify({ bodyLimit: 4096 });
   app.setValidatorCompiler(validatorCompiler);
-  await app.register(workerApp, { name: 'mine', adapter, secret: SECRET, maxBodyBytes: 4096 });
+  await app.register(workerApp, { name: 'mine', adapter, dataDir: dir, secret: SECRET, maxBodyBytes: 4096 });
   cleanups.push(async () => {
     await app.close();
     await adapter.close();

@@ -12,6 +12,25 @@ export interface DatabaseRecord {
   settings: DatabaseSettings;
 }
 
+/** A webhook of a database: the URL that receives a hook's signed calls, and its signing secret. */
+export interface WebhookRecord {
+  database: string;
+  hook: string;
+  url: string;
+  secret: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface WebhookRow {
+  database: string;
+  hook: string;
+  url: string;
+  secret: string;
+  created_at: string;
+  updated_at: string;
+}
+
 interface Row {
   name: string;
   engine: EngineName;
@@ -29,6 +48,16 @@ const MIGRATIONS: string[] = [
      created_at TEXT NOT NULL,
      settings TEXT NOT NULL DEFAULT '{}'
    ) STRICT`,
+  // Webhooks of resource hooks, per database; they go with their database when it is pruned.
+  `CREATE TABLE webhooks (
+     database TEXT NOT NULL COLLATE NOCASE REFERENCES databases (name) ON DELETE CASCADE,
+     hook TEXT NOT NULL,
+     url TEXT NOT NULL,
+     secret TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (database, hook)
+   ) STRICT`,
 ];
 
 /**
@@ -38,6 +67,9 @@ const MIGRATIONS: string[] = [
 export class Catalog {
   private readonly db: Database.Database;
   private readonly byName = new Map<string, DatabaseRecord>();
+  /** Webhooks by database, and the hook names of each as the header sent to its worker (read on every request). */
+  private readonly webhooksByDb = new Map<string, Map<string, WebhookRecord>>();
+  private readonly hookHeaders = new Map<string, string>();
 
   private constructor(file: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -45,11 +77,13 @@ export class Catalog {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
     this.migrate();
     for (const row of this.db.prepare('SELECT * FROM databases ORDER BY created_at, name').all() as Row[]) {
       const record = fromRow(row);
       this.byName.set(record.name, record);
     }
+    for (const row of this.db.prepare('SELECT * FROM webhooks ORDER BY database, hook').all() as WebhookRow[]) this.cacheWebhook(webhookFromRow(row));
   }
 
   static open(file: string): Catalog {
@@ -107,6 +141,61 @@ export class Catalog {
   delete(name: string): boolean {
     const info = this.db.prepare('DELETE FROM databases WHERE name = ?').run(name);
     this.byName.delete(name);
+    this.webhooksByDb.delete(name);
+    this.hookHeaders.delete(name);
+    return info.changes > 0;
+  }
+
+  /* ---------------------------------------------------------------- webhooks */
+
+  private cacheWebhook(record: WebhookRecord): void {
+    const hooks = this.webhooksByDb.get(record.database) ?? new Map<string, WebhookRecord>();
+    hooks.set(record.hook, record);
+    this.webhooksByDb.set(record.database, hooks);
+    this.hookHeaders.set(record.database, [...hooks.keys()].sort().join(','));
+  }
+
+  listWebhooks(database: string): WebhookRecord[] {
+    return [...(this.webhooksByDb.get(database)?.values() ?? [])];
+  }
+
+  getWebhook(database: string, hook: string): WebhookRecord | undefined {
+    return this.webhooksByDb.get(database)?.get(hook);
+  }
+
+  /** Databases with at least one webhook. */
+  databasesWithWebhooks(): string[] {
+    return [...this.webhooksByDb.keys()];
+  }
+
+  /** The hook names with a webhook, comma-separated, or undefined when the database has none: a map lookup. */
+  hookHeader(database: string): string | undefined {
+    return this.hookHeaders.get(database);
+  }
+
+  putWebhook(database: string, hook: string, url: string, secret: string, now = new Date().toISOString()): { record: WebhookRecord; created: boolean } {
+    const existing = this.getWebhook(database, hook);
+    const record: WebhookRecord = { database, hook, url, secret, createdAt: existing?.createdAt ?? now, updatedAt: now };
+    this.db
+      .prepare(
+        `INSERT INTO webhooks (database, hook, url, secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (database, hook) DO UPDATE SET url = excluded.url, secret = excluded.secret, updated_at = excluded.updated_at`,
+      )
+      .run(database, hook, url, secret, record.createdAt, record.updatedAt);
+    this.cacheWebhook(record);
+    return { record, created: existing === undefined };
+  }
+
+  deleteWebhook(database: string, hook: string): boolean {
+    const info = this.db.prepare('DELETE FROM webhooks WHERE database = ? AND hook = ?').run(database, hook);
+    const hooks = this.webhooksByDb.get(database);
+    hooks?.delete(hook);
+    if (hooks === undefined || hooks.size === 0) {
+      this.webhooksByDb.delete(database);
+      this.hookHeaders.delete(database);
+    } else {
+      this.hookHeaders.set(database, [...hooks.keys()].sort().join(','));
+    }
     return info.changes > 0;
   }
 
@@ -118,6 +207,10 @@ export class Catalog {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+function webhookFromRow(row: WebhookRow): WebhookRecord {
+  return { database: row.database, hook: row.hook, url: row.url, secret: row.secret, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
 function fromRow(row: Row): DatabaseRecord {

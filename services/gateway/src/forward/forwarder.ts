@@ -2,7 +2,14 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
-import { DbForgeError, ENGINE_CAPABILITIES, REQUEST_ID_HEADER, WorkerHeaders } from '@dbforge/contracts';
+import {
+  DbForgeError,
+  ENGINE_CAPABILITIES,
+  HOOK_REQUIRED_STATUS,
+  REQUEST_ID_HEADER,
+  WorkerHeaders,
+  type HookRequiredReply,
+} from '@dbforge/contracts';
 import type { DatabaseService } from '../services/databases.js';
 import type { WorkerEndpoint } from '../runtime/types.js';
 
@@ -16,7 +23,20 @@ export interface ForwarderOptions {
 }
 
 /** Response headers passed on from a worker; everything else (hop-by-hop, internal) stays behind. */
-const PASSED_HEADERS = ['content-type', 'retry-after', WorkerHeaders.errorCode] as const;
+const PASSED_HEADERS = ['content-type', 'retry-after', 'content-disposition', 'x-content-type-options', WorkerHeaders.errorCode] as const;
+
+/**
+ * Resource hooks, as the forwarder needs them (the hook service implements it). Kept to three calls so that a request
+ * to a database without webhooks costs one map lookup more than before.
+ */
+export interface HookGate {
+  /** The hook names with a webhook for the database (the worker's `x-dbforge-hooks`), or undefined when none. */
+  headerFor(name: string): string | undefined;
+  /** Calls the before-hooks of a worker's 299 reply; answers the fields hooks set, or throws the refusal. */
+  runBefore(name: string, required: HookRequiredReply, requestId: string): Promise<Record<number, Record<string, unknown>>>;
+  /** A write reported after-hook deliveries in the worker's outbox. */
+  outboxPending(name: string): void;
+}
 
 /**
  * Bodies up to this size are gathered and sent in one write each way; larger ones are streamed. Small replies are
@@ -26,6 +46,18 @@ const BUFFER_LIMIT = 64 * 1024;
 
 function hasBody(headers: IncomingHttpHeaders): boolean {
   return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+}
+
+/** A whole body of unknown length, refused past the limit (bodies of writes that may have to be sent twice). */
+async function readLimited(stream: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    length += chunk.length;
+    if (length > limit) throw new DbForgeError('PAYLOAD_TOO_LARGE', `The request body is larger than the limit of ${limit} bytes.`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, length);
 }
 
 async function readAll(stream: AsyncIterable<Buffer>, size: number): Promise<Buffer> {
@@ -45,6 +77,7 @@ async function readAll(stream: AsyncIterable<Buffer>, size: number): Promise<Buf
  */
 export class Forwarder {
   private readonly grace: number;
+  private hooks: HookGate | undefined;
 
   constructor(
     private readonly databases: DatabaseService,
@@ -53,8 +86,14 @@ export class Forwarder {
     this.grace = options.interruptGraceMs ?? 2000;
   }
 
+  /** Set once by the hook service at start. */
+  useHooks(gate: HookGate): void {
+    this.hooks = gate;
+  }
+
   async forward(request: FastifyRequest, reply: FastifyReply, name: string): Promise<FastifyReply> {
     this.databases.require(name);
+    const hooks = this.hooks?.headerFor(name);
     const length = Number(request.headers['content-length'] ?? 0);
     if (length > this.options.maxBodyBytes) {
       throw new DbForgeError(
@@ -64,19 +103,25 @@ export class Forwarder {
     }
     let body: Buffer | Readable | null = null;
     if (hasBody(request.headers)) {
-      body = length > 0 && length <= BUFFER_LIMIT ? await readAll(request.raw, length) : request.raw;
+      if (length > 0 && length <= BUFFER_LIMIT) body = await readAll(request.raw, length);
+      // A write to a database with webhooks may have to be sent twice (after its before-hooks): keep it whole.
+      else body = hooks === undefined ? request.raw : await readLimited(request.raw, this.options.maxBodyBytes);
     }
     let endpoint = await this.databases.endpoint(name);
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.send(request, endpoint, body);
+      response = await this.send(request, endpoint, body, hooks);
     } catch (error) {
       // A read that met a worker as it died is safe to repeat once the worker is back; a write is not.
       if (body !== null || request.method !== 'GET' || !(error instanceof DbForgeError) || error.code !== 'WORKER_UNAVAILABLE') {
         throw error;
       }
       endpoint = await this.databases.endpoint(name);
-      response = await this.send(request, endpoint, null);
+      response = await this.send(request, endpoint, null, hooks);
+    }
+    if (hooks !== undefined) {
+      if (response.statusCode === HOOK_REQUIRED_STATUS) response = await this.afterBeforeHooks(request, name, body as Buffer | null, hooks, response);
+      if (response.headers[WorkerHeaders.outbox] !== undefined) this.hooks!.outboxPending(name);
     }
     reply.code(response.statusCode);
     for (const header of PASSED_HEADERS) {
@@ -89,15 +134,46 @@ export class Forwarder {
     return reply.send(response.body);
   }
 
+  /**
+   * The worker asked for before-hooks (its internal 299): the gateway calls them (a veto, failure or timeout refuses
+   * the write here), then sends the same request again with the verdict and the worker's token, which the worker checks
+   * against the request and the record's current state before it commits.
+   */
+  private async afterBeforeHooks(
+    request: FastifyRequest,
+    name: string,
+    body: Buffer | null,
+    hooks: string,
+    first: Dispatcher.ResponseData,
+  ): Promise<Dispatcher.ResponseData> {
+    if (first.headers[WorkerHeaders.hookRequired] === undefined) throw new DbForgeError('INTERNAL_ERROR', 'The worker answered an unexpected status.');
+    const required = (await first.body.json()) as HookRequiredReply;
+    const sets = await this.hooks!.runBefore(name, required, request.id);
+    const verdict = {
+      [WorkerHeaders.hookToken]: required.token,
+      [WorkerHeaders.hookVerdict]: Buffer.from(JSON.stringify({ sets })).toString('base64url'),
+    };
+    const response = await this.send(request, await this.databases.endpoint(name), body, hooks, verdict);
+    if (response.statusCode === HOOK_REQUIRED_STATUS) {
+      await response.body.dump();
+      throw new DbForgeError('CONFLICT', 'The hooks of this write changed while it waited for them; send the request again.');
+    }
+    return response;
+  }
+
   private async send(
     request: FastifyRequest,
     endpoint: WorkerEndpoint,
     body: Buffer | Readable | null,
+    hooks?: string,
+    verdict?: Record<string, string>,
   ): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = {
       [WorkerHeaders.secret]: endpoint.secret,
       [REQUEST_ID_HEADER]: request.id,
     };
+    if (hooks !== undefined) headers[WorkerHeaders.hooks] = hooks;
+    if (verdict !== undefined) Object.assign(headers, verdict);
     const contentType = request.headers['content-type'];
     if (contentType !== undefined) headers['content-type'] = contentType;
     const contentLength = request.headers['content-length'];

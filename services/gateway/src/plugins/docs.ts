@@ -13,11 +13,18 @@ export const docsPlugin = fp(
           description:
             'A self-hosted database-as-a-service: one worker per SQLite or DuckDB database behind this gateway. ' +
             'Every /admin and /api call needs the API key, as `X-API-Key` or `Authorization: Bearer`. ' +
-            'Every error has the same envelope: `{"error": {"code", "message", "status", "details"?}, "detail"}`.',
+            'Every error has the same envelope: `{"error": {"code", "message", "status", "details"?}, "detail"}`. ' +
+            'The resources of a database (its YAML configs) have their own generated document at ' +
+            '`/api/db/{name}/openapi.json`; the JSON Schema of the config format is at `/schemas/resource.json`.',
         },
         tags: [
           { name: 'admin', description: 'Create, inspect and remove databases.' },
           { name: 'data', description: "Run SQL and work with a database's tables." },
+          {
+            name: 'resources',
+            description:
+              "A database's YAML resources: PUT /api/db/{name}/schema, /api/db/{name}/resources/{resource}, and the database's own OpenAPI document at /api/db/{name}/openapi.json.",
+          },
           { name: 'service', description: 'Health, readiness, metrics and this documentation.' },
         ],
         components: {

@@ -1,0 +1,1359 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform, type Readable } from 'node:stream';
+import {
+  DbForgeError,
+  ENGINE_CAPABILITIES,
+  Errors,
+  quoteIdentifier as q,
+  type EngineName,
+  type FieldProblem,
+} from '@dbforge/contracts';
+import type { DatabaseAdapter, TransactionContext, TxValue } from '../types.js';
+import {
+  columnFields,
+  fieldOf,
+  isHidden,
+  isServerSet,
+  joinTableOf,
+  type FieldDef,
+  type HookEvent,
+  type ResourceDef,
+  type RuleEvent,
+} from './model.js';
+import type { SchemaProblem } from './parse.js';
+import type * as ParseModule from './parse.js';
+import type * as NormalizeModule from './normalize.js';
+import type * as RulesModule from './rules.js';
+import type * as CsvParse from 'csv-parse/sync';
+import type * as CsvStringify from 'csv-stringify/sync';
+import { dropResourcePlan, planResource, type PlanStep, type PlanWarning } from './plan.js';
+import { createIndexSql, createTableSql, databaseGeneratesKey } from './ddl.js';
+import { ADMIN_ACTOR, type Actor } from './model.js';
+import { coerceInput, fromStorage, fromText, toStorage, coerceKey } from './values.js';
+import { FieldCrypto, hashPassword, isHash } from './security.js';
+import { encodeCursor, keysetCondition, orderBySql, parseListQuery } from './query.js';
+import { HookRequired, HookTokens, sha256, type HookCall, type HookVerdict } from './hooks.js';
+import {
+  deleteResourceRow,
+  dueDeliveries,
+  ensureStore,
+  enqueue,
+  lastVersion,
+  listVersions,
+  loadResources,
+  outboxCounts,
+  recordVersion,
+  saveResource,
+  OUTBOX_TABLE,
+  type OutboxEntry,
+  type StoredResource,
+} from './store.js';
+import { buildOpenApi } from './openapi.js';
+
+export interface ResourceEngineOptions {
+  /** The database's name, for URLs in replies and in hook payloads. */
+  database: string;
+  /** The database's own directory: uploaded files and the field key are kept here, beside the database file. */
+  dataDir: string;
+  /** A structured log line (pino's `info`); records in it are masked. */
+  log?: ((object: Record<string, unknown>, message: string) => void) | undefined;
+}
+
+/** Who is writing and what the gateway says about hooks, per request. */
+export interface RequestContext {
+  actor: Actor;
+  /** Hook names that have a webhook configured for this database (from the gateway). */
+  hooks: ReadonlySet<string>;
+  /** What identifies the request for a hook verdict: method, path, actor and body. */
+  fingerprint: string;
+  verdict?: HookVerdict | undefined;
+}
+
+export interface WriteResult<T> {
+  value: T;
+  /** After-hook deliveries written to the outbox with the write. */
+  outboxed: number;
+}
+
+export interface ApplyOptions {
+  dryRun?: boolean;
+  allowDestructive?: boolean;
+  actor?: Actor;
+}
+
+export interface ApplyResult {
+  dry_run: boolean;
+  resources: { name: string; version: number; status: 'created' | 'updated' | 'unchanged' }[];
+  plan: PlanStep[];
+  warnings: { resource: string; field?: string | undefined; message: string; line?: number; column?: number }[];
+}
+
+export interface ListResult {
+  data: Record<string, unknown>[];
+  has_more: boolean;
+  next_cursor: string | null;
+  total?: number;
+}
+
+export interface FileMeta {
+  id: string;
+  name: string;
+  size: number;
+  content_type: string;
+  sha256: string;
+  uploaded_at: string;
+}
+
+const MAX_BULK = 1000;
+const MAX_IMPORT = 10_000;
+const MAX_EXPORT = 100_000;
+const MAX_CASCADE_DEPTH = 32;
+const MASK = '[masked]';
+
+function notFound(resource: string): DbForgeError {
+  return new DbForgeError('NOT_FOUND', `Resource '${resource}' not found.`);
+}
+
+function recordNotFound(resource: string, id: string): DbForgeError {
+  return new DbForgeError('NOT_FOUND', `No record of '${resource}' with id '${id}'.`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeSchemaProblems(problems: SchemaProblem[]): DbForgeError {
+  const details = problems.map((p) => ({
+    field: `${p.resource ? `${p.resource}.` : ''}${p.path}`,
+    message: p.message,
+    document: p.document,
+    line: p.line,
+    column: p.column,
+  }));
+  const first = problems[0]!;
+  const message =
+    problems.length === 1
+      ? `Invalid schema: line ${first.line}, column ${first.column}: ${first.path} ${first.message}.`
+      : `Invalid schema: ${problems.length} problems, the first at line ${first.line}, column ${first.column}: ${first.path} ${first.message}.`;
+  return new DbForgeError('VALIDATION_ERROR', message, { details });
+}
+
+/**
+ * Parsing configs (YAML, JSON Schema), rules (CEL) and CSV are loaded on first use: a worker that only serves SQL, or
+ * resources without rules, does not carry them (they cost a worker about 15 MB and 100 ms at start).
+ */
+const lazy = {
+  config: undefined as Promise<[typeof ParseModule, typeof NormalizeModule]> | undefined,
+  rules: undefined as Promise<typeof RulesModule> | undefined,
+  csv: undefined as Promise<[typeof CsvParse, typeof CsvStringify]> | undefined,
+};
+const loadConfig = () => (lazy.config ??= Promise.all([import('./parse.js'), import('./normalize.js')]));
+const loadRules = () => (lazy.rules ??= import('./rules.js'));
+const loadCsv = () => (lazy.csv ??= Promise.all([import('csv-parse/sync'), import('csv-stringify/sync')]));
+
+function newCuid(): string {
+  const random = crypto.randomBytes(12).toString('hex');
+  return `c${Date.now().toString(36)}${BigInt(`0x${random}`).toString(36)}`.slice(0, 25);
+}
+
+/**
+ * The resource engine of one database: applies YAML configs as migrations and serves validated, secured CRUD over the
+ * resources, with rules, hook gating and an outbox for after-hooks. Framework-free: the worker's routes parse HTTP,
+ * call this and shape the reply.
+ */
+export class ResourceEngine {
+  private registry = new Map<string, StoredResource>();
+  private rules: typeof RulesModule | undefined;
+  private readonly crypto: FieldCrypto;
+  private readonly tokens = new HookTokens();
+  private readonly engine: EngineName;
+  private readonly filesDir: string;
+
+  private constructor(
+    private readonly adapter: DatabaseAdapter,
+    private readonly options: ResourceEngineOptions,
+  ) {
+    this.engine = adapter.engine;
+    this.crypto = new FieldCrypto(path.join(options.dataDir, 'keys', 'fields.key'));
+    this.filesDir = path.join(options.dataDir, 'files');
+  }
+
+  static async open(adapter: DatabaseAdapter, options: ResourceEngineOptions): Promise<ResourceEngine> {
+    const engine = new ResourceEngine(adapter, options);
+    engine.registry = await adapter.transaction(async (tx) => {
+      await ensureStore(tx, adapter.engine);
+      return loadResources(tx);
+    });
+    return engine;
+  }
+
+  /* ---------------------------------------------------------------- schema */
+
+  resourceNames(): string[] {
+    return [...this.registry.keys()];
+  }
+
+  versionOf(name: string): number {
+    return this.registry.get(name)?.version ?? 0;
+  }
+
+  get(name: string): ResourceDef | undefined {
+    return this.registry.get(name)?.definition;
+  }
+
+  private require(name: string): ResourceDef {
+    const stored = this.registry.get(name);
+    if (stored === undefined) throw notFound(name);
+    return stored.definition;
+  }
+
+  /** The key a reference points at: the target's primary key, or the field it names. */
+  private targetKey(field: FieldDef, resources: Map<string, ResourceDef> = this.definitions()): FieldDef | undefined {
+    const target = field.references ? resources.get(field.references.resource) : undefined;
+    if (target === undefined) return undefined;
+    return target.fields.find((f) => f.name === (field.references!.field ?? target.primaryKey));
+  }
+
+  private definitions(): Map<string, ResourceDef> {
+    return new Map([...this.registry].map(([name, stored]) => [name, stored.definition]));
+  }
+
+  /**
+   * Applies a YAML file of one or more resources: checks it, plans the migration against what is stored, and (unless a
+   * dry run) applies it in one transaction, recording each changed resource's new version with its YAML.
+   */
+  async apply(yaml: string, options: ApplyOptions = {}): Promise<ApplyResult> {
+    const actor = options.actor ?? ADMIN_ACTOR;
+    const [{ parseResourceYaml }, { normalizeDocuments }] = await loadConfig();
+    const parsed = parseResourceYaml(yaml);
+    if (parsed.problems.length > 0) throw describeSchemaProblems(parsed.problems);
+    const normalized = normalizeDocuments(parsed.documents);
+    const problems = [...normalized.problems];
+    const warnings: ApplyResult['warnings'] = normalized.warnings.map((w) => ({ resource: w.resource ?? '', field: w.path, message: w.message, line: w.line, column: w.column }));
+
+    const next = this.definitions();
+    for (const { resource } of normalized.resources) next.set(resource.name, resource);
+    const existingTables = new Set((await this.adapter.listTables()).map((t) => t.name.toLowerCase()));
+    const joinTables = new Set<string>();
+    for (const def of next.values()) for (const f of def.fields) if (f.manyToMany) joinTables.add(joinTableOf(def.name, f.name).toLowerCase());
+
+    for (const { resource, document } of normalized.resources) {
+      const at = (pathParts: (string | number)[], message: string) => {
+        const pos = document.locate(pathParts, true);
+        problems.push({ document: document.index, resource: resource.name, path: pathParts.join('.'), line: pos.line, column: pos.column, message });
+      };
+      const nameKey = resource.dialect === 'dbal' ? 'entity' : 'resource';
+      if (!this.registry.has(resource.name) && existingTables.has(resource.name.toLowerCase())) {
+        at([nameKey], `names a table that already exists and is not a resource ('${resource.name}'): choose another name or drop the table`);
+      }
+      if (joinTables.has(resource.name.toLowerCase())) at([nameKey], `is the name of a many-to-many join table`);
+      if ([...next.keys()].some((other) => other !== resource.name && other.toLowerCase() === resource.name.toLowerCase())) {
+        at([nameKey], 'differs from another resource only in case');
+      }
+      for (const field of resource.fields) {
+        if (field.kind === 'decimal' && (field.precision ?? 10) > 15 && !ENGINE_CAPABILITIES[this.engine].exact_decimals) {
+          throw new DbForgeError(
+            'CAPABILITY_NOT_SUPPORTED',
+            `The field '${resource.name}.${field.name}' needs exact_decimals (precision ${field.precision} > 15), which the ${this.engine} engine does not support. Use precision 15 or less, or a DuckDB database.`,
+            { details: { capability: 'exact_decimals', engine: this.engine, field: `${resource.name}.${field.name}` } },
+          );
+        }
+        if (field.references === undefined) continue;
+        const target = next.get(field.references.resource);
+        if (target === undefined) {
+          const pos = document.locate(['fields', field.name], true);
+          warnings.push({
+            resource: resource.name,
+            field: field.name,
+            message: `refers to '${field.references.resource}', which is not defined (yet): its values are accepted unchecked until it exists`,
+            line: pos.line,
+            column: pos.column,
+          });
+          continue;
+        }
+        const key = target.fields.find((f) => f.name === (field.references!.field ?? target.primaryKey));
+        if (key === undefined || key.manyToMany) {
+          at(['fields', field.name], `refers to '${field.references.resource}.${field.references.field}', which is not a field there`);
+          continue;
+        }
+        if (!key.primary && !key.unique) at(['fields', field.name], `refers to '${target.name}.${key.name}', which is neither the primary key nor unique`);
+        if (field.type === 'foreign_key' || field.manyToMany) field.kind = key.kind === 'bigint' ? 'integer' : key.kind;
+      }
+      if (resource.perPage !== undefined && resource.perPage > 1000) at(['interface', 'per_page'], 'must be at most 1000');
+    }
+    if (problems.length > 0) throw describeSchemaProblems(problems.sort((a, b) => a.document - b.document || a.line - b.line));
+
+    // Resources stored earlier that refer to one applied now with another key type.
+    for (const [name, stored] of this.registry) {
+      if (normalized.resources.some((r) => r.resource.name === name)) continue;
+      for (const field of stored.definition.fields) {
+        const key = this.targetKey(field, next);
+        if (field.type === 'foreign_key' && key && (key.kind === 'bigint' ? 'integer' : key.kind) !== field.kind) {
+          warnings.push({ resource: name, field: field.name, message: `refers to '${field.references!.resource}', whose key is now ${key.type}: apply '${name}' again to convert it` });
+        }
+      }
+    }
+
+    const plan: PlanStep[] = [];
+    const refused: PlanWarning[] = [];
+    const statuses: ApplyResult['resources'] = [];
+    const keyOf = (field: FieldDef) => this.targetKey(field, next);
+    for (const { resource, document } of normalized.resources) {
+      const stored = this.registry.get(resource.name);
+      const result = planResource(stored?.definition, resource, this.engine, keyOf);
+      refused.push(...result.refused);
+      for (const w of result.warnings) warnings.push({ resource: w.resource, field: w.field, message: w.message });
+      let steps = result.steps;
+      if (stored !== undefined && steps.length === 0 && stored.yaml !== document.text) {
+        steps = [{ action: 'update_definition', resource: resource.name, destructive: false, detail: 'records a new version (the YAML text changed)', sql: [] }];
+      }
+      plan.push(...steps);
+      statuses.push({ name: resource.name, version: stored === undefined ? 0 : stored.version, status: stored === undefined ? 'created' : steps.length > 0 ? 'updated' : 'unchanged' });
+    }
+    if (refused.length > 0) {
+      throw new DbForgeError('VALIDATION_ERROR', `Invalid schema: ${refused.map((r) => `${r.resource}: ${r.message}`).join('; ')}.`, {
+        details: refused.map((r) => ({ field: `${r.resource}${r.field ? `.${r.field}` : ''}`, message: r.message })),
+      });
+    }
+    const destructive = plan.filter((s) => s.destructive);
+    if (destructive.length > 0 && !options.allowDestructive && !options.dryRun) {
+      throw new DbForgeError(
+        'CONFLICT',
+        `The migration is destructive (${destructive.map((s) => `${s.resource}: ${s.detail}`).join('; ')}): nothing was applied. Review it with ?dry_run=true and send it again with ?allow_destructive=true.`,
+        { details: { destructive_steps: destructive } },
+      );
+    }
+    if (options.dryRun) {
+      return { dry_run: true, resources: statuses.map((s) => ({ ...s, version: s.status === 'unchanged' ? s.version : s.version + 1 })), plan, warnings };
+    }
+
+    const now = new Date().toISOString();
+    const updated = new Map<string, StoredResource>();
+    await this.adapter.transaction(async (tx) => {
+      for (const { resource, document } of normalized.resources) {
+        const steps = plan.filter((s) => s.resource === resource.name);
+        if (steps.length === 0) continue;
+        const stored = this.registry.get(resource.name);
+        for (const step of steps) await this.runStep(tx, step, stored?.definition, resource);
+        const version = Math.max(stored?.version ?? 0, await lastVersion(tx, resource.name)) + 1;
+        const resourceWarnings = warnings.filter((w) => w.resource === resource.name).map((w) => `${w.field ? `${w.field}: ` : ''}${w.message}`);
+        const entry: StoredResource = { definition: resource, version, yaml: document.text, warnings: resourceWarnings, updatedAt: now };
+        await saveResource(tx, entry);
+        await recordVersion(tx, {
+          resource: resource.name,
+          version,
+          action: 'applied',
+          yaml: document.text,
+          definition: resource,
+          plan: steps,
+          warnings: resourceWarnings,
+          appliedAt: now,
+          appliedBy: actor.id,
+        });
+        updated.set(resource.name, entry);
+      }
+    });
+    for (const [name, entry] of updated) this.registry.set(name, entry);
+    for (const status of statuses) status.version = this.registry.get(status.name)?.version ?? status.version;
+    this.options.log?.({ resources: statuses, steps: plan.length }, 'schema applied');
+    return { dry_run: false, resources: statuses, plan, warnings };
+  }
+
+  private async runStep(tx: TransactionContext, step: PlanStep, current: ResourceDef | undefined, next: ResourceDef): Promise<void> {
+    switch (step.action) {
+      case 'rebuild_table':
+        await this.rebuild(tx, current!, next);
+        return;
+      case 'encrypt_values':
+      case 'decrypt_values':
+      case 'hash_values':
+        await this.rewriteValues(tx, next, step.field!, step.action);
+        return;
+      default:
+        for (const sql of step.sql) await tx.run(sql);
+    }
+  }
+
+  /** Encrypts, decrypts or hashes a column's stored values in place. */
+  private async rewriteValues(tx: TransactionContext, resource: ResourceDef, fieldName: string, action: 'encrypt_values' | 'decrypt_values' | 'hash_values'): Promise<void> {
+    const pk = q(resource.primaryKey);
+    const column = q(fieldName);
+    const context = `${resource.name}.${fieldName}`;
+    const rows = await tx.all(`SELECT ${pk} AS k, ${column} AS v FROM ${q(resource.table)} WHERE ${column} IS NOT NULL`);
+    for (const row of rows) {
+      const value = String(row.v);
+      let next: string;
+      if (action === 'encrypt_values') next = FieldCrypto.isEncrypted(value) ? value : this.crypto.encrypt(value, context);
+      else if (action === 'decrypt_values') next = this.crypto.decrypt(value, context);
+      else next = isHash(value) ? value : await hashPassword(value);
+      await tx.run(`UPDATE ${q(resource.table)} SET ${column} = ? WHERE ${pk} = ?`, [next, row.k as TxValue]);
+    }
+  }
+
+  /**
+   * A table rebuild: a new table in the new shape, every row converted and checked on the way (all or nothing, with
+   * the rows that can't be converted listed), the old table dropped and the new one renamed, indexes made again.
+   */
+  private async rebuild(tx: TransactionContext, current: ResourceDef, next: ResourceDef): Promise<void> {
+    const temp = `_dbforge_rebuild_${next.table}`;
+    await tx.run(`DROP TABLE IF EXISTS ${q(temp)}`);
+    for (const sql of createTableSql(next, this.engine, temp)) await tx.run(sql);
+    const columns = columnFields(next);
+    const insert = `INSERT INTO ${q(temp)} (${columns.map((f) => q(f.name)).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+    const oldFields = new Map(columnFields(current).map((f) => [f.name, f]));
+    const problems: FieldProblem[] = [];
+    const rows = await tx.all(`SELECT * FROM ${q(current.table)} ORDER BY ${q(current.primaryKey)}`);
+    for (const row of rows) {
+      const values: TxValue[] = [];
+      for (const field of columns) {
+        const before = oldFields.get(field.name);
+        if (before === undefined) {
+          values.push(field.default === undefined ? null : toStorage(field, this.defaultValue(field, new Date().toISOString()), this.engine));
+          continue;
+        }
+        const raw = row[field.name];
+        if (raw === null || raw === undefined) {
+          values.push(null);
+          continue;
+        }
+        if (before.security.hash && !field.security.hash) {
+          values.push(null);
+          continue;
+        }
+        let plain: unknown = before.security.encrypt ? this.crypto.decrypt(String(raw), `${current.name}.${before.name}`) : fromStorage(before, raw, this.engine);
+        if (before.security.encrypt && before.kind === 'json') plain = safeJson(String(plain));
+        let value: unknown = plain;
+        if (!(before.security.hash && field.security.hash)) {
+          const coerced = coerceInput(field, typeof plain === 'string' ? fromText(field, plain) : plain);
+          const text = typeof plain === 'object' ? JSON.stringify(plain) : String(plain);
+          const retry = coerced.ok ? coerced : coerceInput(field, fromText(field, text));
+          if (!retry.ok) {
+            if (problems.length < 50) problems.push({ field: `${next.name}[${String(row[current.primaryKey])}].${field.name}`, message: `can't become ${field.type}: ${retry.message}` });
+            values.push(null);
+            continue;
+          }
+          value = retry.value;
+        }
+        values.push(await this.storeValue(next, field, value, !before.security.hash));
+      }
+      await tx.run(insert, values);
+    }
+    if (problems.length > 0) {
+      throw new DbForgeError('VALIDATION_ERROR', `The migration can't convert ${problems.length === 50 ? 'at least 50' : problems.length} stored value(s); nothing was applied.`, {
+        details: problems,
+      });
+    }
+    await tx.run(`DROP TABLE ${q(current.table)}`);
+    await tx.run(`ALTER TABLE ${q(temp)} RENAME TO ${q(next.table)}`);
+    for (const index of next.indexes) await tx.run(createIndexSql(next.table, index));
+  }
+
+  /** Removes a resource: its table, its links, its files and its definition; its version history is kept. */
+  async removeResource(name: string, actor: Actor = ADMIN_ACTOR): Promise<{ resource: string; plan: PlanStep[]; warnings: string[] }> {
+    const resource = this.require(name);
+    const plan = dropResourcePlan(resource, this.engine);
+    const warnings: string[] = [];
+    for (const [other, stored] of this.registry) {
+      if (other === name) continue;
+      for (const field of stored.definition.fields) {
+        if (field.references?.resource === name) warnings.push(`${other}.${field.name} refers to '${name}', which no longer exists: its values are accepted unchecked`);
+      }
+    }
+    const now = new Date().toISOString();
+    await this.adapter.transaction(async (tx) => {
+      for (const sql of plan[0]!.sql) await tx.run(sql);
+      await deleteResourceRow(tx, name);
+      await recordVersion(tx, {
+        resource: name,
+        version: this.registry.get(name)!.version,
+        action: 'removed',
+        yaml: null,
+        definition: null,
+        plan,
+        warnings,
+        appliedAt: now,
+        appliedBy: actor.id,
+      });
+    });
+    this.registry.delete(name);
+    fs.rmSync(path.join(this.filesDir, name), { recursive: true, force: true });
+    this.options.log?.({ resource: name }, 'resource removed');
+    return { resource: name, plan, warnings };
+  }
+
+  /** The resources with their definitions, YAML, version history and warnings (some computed now: hooks, references). */
+  async describe(hooks: ReadonlySet<string>, only?: string): Promise<Record<string, unknown>> {
+    if (only !== undefined) this.require(only);
+    const { versions, outbox } = await this.adapter.transaction(async (tx) => ({ versions: await listVersions(tx, only), outbox: await outboxCounts(tx) }));
+    const resources = [...this.registry.values()]
+      .filter((stored) => only === undefined || stored.definition.name === only)
+      .map((stored) => {
+        const def = stored.definition;
+        const live: string[] = [];
+        for (const [event, names] of Object.entries(def.hooks)) {
+          for (const hook of names ?? []) {
+            if (!hooks.has(hook)) live.push(`hooks.${event}: '${hook}' has no webhook configured for this database: it is skipped`);
+          }
+        }
+        for (const field of def.fields) {
+          if (field.references && !this.registry.has(field.references.resource)) {
+            live.push(`fields.${field.name}: refers to '${field.references.resource}', which is not defined (yet): its values are accepted unchecked`);
+          }
+        }
+        const stale = stored.warnings.filter((w) => !/is not defined \(yet\)/.test(w));
+        return {
+          name: def.name,
+          version: stored.version,
+          dialect: def.dialect,
+          updated_at: stored.updatedAt,
+          definition: def,
+          yaml: stored.yaml,
+          warnings: [...new Set([...stale, ...live])],
+          versions: versions.get(def.name) ?? [],
+        };
+      });
+    return {
+      engine: this.engine,
+      resources,
+      removed: only === undefined ? [...versions.entries()].filter(([name]) => !this.registry.has(name)).map(([name, list]) => ({ name, versions: list })) : [],
+      warnings: resources.flatMap((r) => r.warnings.map((w) => `${r.name}: ${w}`)),
+      hooks: { configured: [...hooks].sort(), outbox },
+    };
+  }
+
+  openapi(): Record<string, unknown> {
+    return buildOpenApi(this.options.database, [...this.registry.values()].map((s) => s.definition), this.engine, (field) => this.targetKey(field));
+  }
+
+  /* ---------------------------------------------------------------- records: reading */
+
+  private columnsSql(resource: ResourceDef): string {
+    return columnFields(resource).filter((f) => !isHidden(f)).map((f) => q(f.name)).join(', ');
+  }
+
+  /** A stored row as the API answers it: hidden fields left out, encrypted ones decrypted, links and file URLs added. */
+  private present(resource: ResourceDef, row: Record<string, unknown>, links?: Map<string, Map<string, unknown[]>>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const id = String(row[resource.primaryKey]);
+    for (const field of resource.fields) {
+      if (isHidden(field)) continue;
+      if (field.manyToMany) {
+        out[field.name] = links?.get(field.name)?.get(id) ?? [];
+        continue;
+      }
+      const raw = row[field.name];
+      if (raw === undefined) continue;
+      if (field.security.encrypt && raw !== null) {
+        const plain = this.crypto.decrypt(String(raw), `${resource.name}.${field.name}`);
+        out[field.name] = field.kind === 'json' ? safeJson(plain) : plain;
+        continue;
+      }
+      if (field.kind === 'file') {
+        const meta = raw === null ? null : (safeJson(String(raw)) as FileMeta | null);
+        out[field.name] =
+          meta === null
+            ? null
+            : { name: meta.name, size: meta.size, content_type: meta.content_type, sha256: meta.sha256, uploaded_at: meta.uploaded_at, url: this.fileUrl(resource, id, field.name) };
+        continue;
+      }
+      out[field.name] = fromStorage(field, raw, this.engine);
+    }
+    return out;
+  }
+
+  private fileUrl(resource: ResourceDef, id: string, field: string): string {
+    return `/api/db/${encodeURIComponent(this.options.database)}/resources/${resource.name}/${encodeURIComponent(id)}/files/${field}`;
+  }
+
+  private async linksOf(tx: TransactionContext, resource: ResourceDef, ids: TxValue[]): Promise<Map<string, Map<string, unknown[]>>> {
+    const out = new Map<string, Map<string, unknown[]>>();
+    if (ids.length === 0) return out;
+    for (const field of resource.fields.filter((f) => f.manyToMany)) {
+      const byId = new Map<string, unknown[]>();
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const rows = await tx.all(
+          `SELECT source_id, target_id FROM ${q(joinTableOf(resource.name, field.name))} WHERE source_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY target_id`,
+          chunk,
+        );
+        for (const row of rows) {
+          const list = byId.get(String(row.source_id)) ?? [];
+          list.push(row.target_id);
+          byId.set(String(row.source_id), list);
+        }
+      }
+      out.set(field.name, byId);
+    }
+    return out;
+  }
+
+  /** An id from the URL as the primary key's stored value. */
+  private keyValue(resource: ResourceDef, id: string): TxValue {
+    const pk = fieldOf(resource, resource.primaryKey)!;
+    const key = coerceKey(pk.kind, id);
+    if (!key.ok) throw recordNotFound(resource.name, id);
+    return key.value as TxValue;
+  }
+
+  private async fetchRow(tx: TransactionContext, resource: ResourceDef, key: TxValue): Promise<Record<string, unknown> | undefined> {
+    const rows = await tx.all(`SELECT * FROM ${q(resource.table)} WHERE ${q(resource.primaryKey)} = ?`, [key]);
+    return rows[0];
+  }
+
+  async getRecord(name: string, id: string): Promise<Record<string, unknown>> {
+    const resource = this.require(name);
+    const key = this.keyValue(resource, id);
+    return this.adapter.transaction(async (tx) => {
+      const row = await this.fetchRow(tx, resource, key);
+      if (row === undefined) throw recordNotFound(name, id);
+      return this.present(resource, row, await this.linksOf(tx, resource, [row[resource.primaryKey] as TxValue]));
+    });
+  }
+
+  async list(name: string, query: Record<string, unknown>): Promise<ListResult> {
+    const resource = this.require(name);
+    const parsed = parseListQuery(resource, query, this.engine, (field) => this.targetKey(field)?.kind ?? 'integer');
+    const where = [...parsed.where];
+    const params = [...parsed.params];
+    const countWhere = [...where];
+    const countParams = [...params];
+    if (parsed.after !== undefined) {
+      const keyset = keysetCondition(parsed.sort, parsed.after);
+      where.push(keyset.sql);
+      params.push(...keyset.params);
+    }
+    const sortColumns = parsed.sort.map((s) => s.field);
+    const visible = columnFields(resource).filter((f) => !isHidden(f)).map((f) => f.name);
+    const select = [...new Set([...visible, ...sortColumns])].map((c) => q(c)).join(', ');
+    const sql =
+      `SELECT ${select} FROM ${q(resource.table)}` +
+      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+      ` ORDER BY ${orderBySql(parsed.sort)} LIMIT ${parsed.limit + 1}` +
+      (parsed.offset > 0 ? ` OFFSET ${parsed.offset}` : '');
+    return this.adapter.transaction(async (tx) => {
+      const rows = await tx.all(sql, params);
+      const hasMore = rows.length > parsed.limit;
+      const page = rows.slice(0, parsed.limit);
+      const links = await this.linksOf(tx, resource, page.map((r) => r[resource.primaryKey] as TxValue));
+      const last = page[page.length - 1];
+      const result: ListResult = {
+        data: page.map((row) => this.present(resource, row, links)),
+        has_more: hasMore,
+        next_cursor: hasMore && last ? encodeCursor(parsed.sort, parsed.sort.map((s) => last[s.field] ?? null)) : null,
+      };
+      if (parsed.count) {
+        const counted = await tx.all(`SELECT count(*) AS n FROM ${q(resource.table)}${countWhere.length > 0 ? ` WHERE ${countWhere.join(' AND ')}` : ''}`, countParams);
+        result.total = Number(counted[0]?.n ?? 0);
+      }
+      return result;
+    });
+  }
+
+  /* ---------------------------------------------------------------- records: writing */
+
+  private defaultValue(field: FieldDef, now: string): unknown {
+    const value = field.default;
+    if (typeof value === 'string' && (field.kind === 'timestamp' || field.kind === 'date') && /^(now|current_timestamp|current_date)$/i.test(value)) {
+      return field.kind === 'date' ? now.slice(0, 10) : now;
+    }
+    if (value === undefined) return null;
+    const coerced = coerceInput(field, value);
+    return coerced.ok ? coerced.value : value;
+  }
+
+  private magicValue(field: FieldDef, now: string, actor: Actor): unknown {
+    if (field.magic === 'auto_user' || field.magic === 'auto_user_add') return actor.id;
+    if (field.epochMillis) return Date.parse(now);
+    return field.kind === 'date' ? now.slice(0, 10) : now;
+  }
+
+  /**
+   * Checks a body against the resource: every unknown field, server-set field, bad type and broken constraint is
+   * reported at once. `whole` (create, replace) also requires the required fields.
+   */
+  private checkBody(resource: ResourceDef, body: unknown, whole: boolean, where: string, text: boolean, keep?: Set<string>): { values: Record<string, unknown>; problems: FieldProblem[] } {
+    const problems: FieldProblem[] = [];
+    const values: Record<string, unknown> = {};
+    if (!isRecord(body)) return { values, problems: [{ field: where, message: 'must be an object of field names and values' }] };
+    for (const [key, value] of Object.entries(body)) {
+      const field = fieldOf(resource, key);
+      const at = `${where}.${key}`;
+      if (field === undefined) {
+        problems.push({ field: at, message: 'is not a field of this resource' });
+        continue;
+      }
+      if (isServerSet(field)) {
+        problems.push({ field: at, message: 'is set by the server' });
+        continue;
+      }
+      if (field.kind === 'file' && value !== null) {
+        problems.push({ field: at, message: `is uploaded with PUT /api/db/{name}/resources/${resource.name}/{id}/files/${key}` });
+        continue;
+      }
+      // In text (CSV) an empty cell is no value.
+      if (value === null || (text && value === '')) {
+        if (field.required) problems.push({ field: at, message: 'is required' });
+        else if (!field.nullable) problems.push({ field: at, message: 'must not be null' });
+        else values[key] = field.manyToMany ? [] : null;
+        continue;
+      }
+      const coerced = coerceInput(field, text && typeof value === 'string' ? fromText(field, value) : value);
+      if (!coerced.ok) problems.push({ field: at, message: coerced.message });
+      else values[key] = coerced.value;
+    }
+    if (whole) {
+      for (const field of resource.fields) {
+        if (!field.required || isServerSet(field) || field.name in values || keep?.has(field.name)) continue;
+        if (field.default !== undefined) continue;
+        if (!problems.some((p) => p.field === `${where}.${field.name}`)) problems.push({ field: `${where}.${field.name}`, message: 'is required' });
+      }
+    }
+    return { values, problems };
+  }
+
+  /** The stored form of one value: passwords hashed, encrypted fields encrypted, then the engine's type. */
+  private async storeValue(resource: ResourceDef, field: FieldDef, value: unknown, hashNow = true): Promise<TxValue> {
+    if (value === null || value === undefined) return null;
+    if (field.security.hash && hashNow && !isHash(value)) return hashPassword(String(value));
+    if (field.security.encrypt) {
+      const text = field.kind === 'json' ? JSON.stringify(value) : String(value);
+      return this.crypto.encrypt(text, `${resource.name}.${field.name}`);
+    }
+    return toStorage(field, value, this.engine);
+  }
+
+  /** A record as hooks and logs see it: the API's view of it. */
+  private hookView(resource: ResourceDef, record: Record<string, unknown> | null): Record<string, unknown> | null {
+    if (record === null) return null;
+    const out: Record<string, unknown> = {};
+    for (const field of resource.fields) if (!isHidden(field) && field.name in record) out[field.name] = record[field.name];
+    return out;
+  }
+
+  private mask(resource: ResourceDef, record: Record<string, unknown> | null): Record<string, unknown> | null {
+    if (record === null) return null;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(record)) {
+      const field = fieldOf(resource, key);
+      const secret = field && (field.security.pii || field.security.maskInLogs || field.security.encrypt || isHidden(field));
+      out[key] = secret && value !== null ? MASK : value;
+    }
+    return out;
+  }
+
+  /** The API's view of a stored row, decrypted: used as `old` in rules and hooks. */
+  private plainRecord(resource: ResourceDef, row: Record<string, unknown>): Record<string, unknown> {
+    const view = this.present(resource, row);
+    for (const field of resource.fields) if (isHidden(field)) view[field.name] = row[field.name] === null ? null : MASK;
+    return view;
+  }
+
+  /**
+   * Runs before-hooks gating for a write: when hooks with webhooks apply and no verdict came, nothing is written and
+   * the gateway is asked to call them (HookRequired). With a verdict, its token is checked against the request and the
+   * current state, and the fields hooks set are returned per record.
+   */
+  private gate(
+    resource: ResourceDef,
+    event: HookEvent,
+    context: RequestContext,
+    records: { record: Record<string, unknown> | null; old: Record<string, unknown> | null }[],
+    state: string,
+  ): Record<number, Record<string, unknown>> {
+    const hooks = (resource.hooks[event] ?? []).filter((h) => context.hooks.has(h));
+    if (hooks.length === 0) return {};
+    if (context.verdict === undefined) {
+      if (records.length > 100) {
+        throw new DbForgeError('VALIDATION_ERROR', `Resource '${resource.name}' has ${event} hooks: send at most 100 records per request.`, {
+          details: [{ field: 'body', message: 'has more than 100 records for before-hooks' }],
+        });
+      }
+      const calls: HookCall[] = [];
+      records.forEach((entry, index) => {
+        for (const hook of hooks) {
+          calls.push({ index, hook, event, resource: resource.name, record: this.hookView(resource, entry.record), old_record: this.hookView(resource, entry.old) });
+        }
+      });
+      throw new HookRequired(calls, this.tokens.issue(context.fingerprint, state, hooks));
+    }
+    const approved = this.tokens.verify(context.verdict.token, context.fingerprint, state);
+    const missing = hooks.filter((h) => !approved.includes(h));
+    if (missing.length > 0) {
+      throw new DbForgeError('CONFLICT', `The hooks of this write changed while it waited (${missing.join(', ')}); send the request again.`);
+    }
+    return context.verdict.sets;
+  }
+
+  /** Applies fields a hook's answer set, checked like a client's (a hook can't set server-set or unknown fields). */
+  private applyHookSet(resource: ResourceDef, record: Record<string, unknown>, set: Record<string, unknown> | undefined, index: number): void {
+    if (set === undefined) return;
+    const { values, problems } = this.checkBody(resource, set, false, `hook.set[${index}]`, false);
+    for (const key of Object.keys(set)) {
+      const field = fieldOf(resource, key);
+      if (field && (field.security.hash || field.kind === 'file' || field.manyToMany)) problems.push({ field: `hook.set[${index}].${key}`, message: "can't be set by a hook" });
+    }
+    if (problems.length > 0) throw new DbForgeError('HOOK_FAILED', 'A before-hook answered fields that are not valid for this resource.', { details: problems });
+    Object.assign(record, values);
+  }
+
+  /** Loads the rules' evaluator when a resource has rules (before a write starts). */
+  private async prepareRules(resource: ResourceDef): Promise<void> {
+    if (resource.rules.length > 0 && this.rules === undefined) this.rules = await loadRules();
+  }
+
+  /** Runs the rules of an event on a record; answers the names of the fields rules set. */
+  private runRules(resource: ResourceDef, event: RuleEvent, record: Record<string, unknown>, old: Record<string, unknown> | null, actor: Actor, now: string, where: string): string[] {
+    if (!resource.rules.some((rule) => rule.event === event)) return [];
+    const set = this.rules!.applyRules({ resource, event, record, old, actor, now });
+    const problems: FieldProblem[] = [];
+    for (const [key, value] of Object.entries(set)) {
+      const field = fieldOf(resource, key)!;
+      if (value === null) {
+        if (!field.nullable || field.required) problems.push({ field: `${where}.${key}`, message: 'was set to null by a rule, but is required' });
+        continue;
+      }
+      const coerced = coerceInput(field, value);
+      if (!coerced.ok) problems.push({ field: `${where}.${key}`, message: `was set by a rule to a value that ${coerced.message}` });
+      else record[key] = coerced.value;
+    }
+    if (problems.length > 0) throw Errors.validation(problems);
+    return Object.keys(set);
+  }
+
+  /** Unique values that another record already holds: 409 naming the fields. */
+  private async checkUnique(tx: TransactionContext, resource: ResourceDef, record: Record<string, unknown>, stored: Record<string, TxValue>, self: TxValue | undefined, where: string): Promise<void> {
+    const taken: FieldProblem[] = [];
+    for (const index of resource.indexes.filter((i) => i.unique)) {
+      if (index.fields.some((f) => record[f] === null || record[f] === undefined)) continue;
+      const conditions = index.fields.map((f) => `${q(f)} = ?`);
+      const params: TxValue[] = index.fields.map((f) => stored[f] ?? null);
+      if (self !== undefined) {
+        conditions.push(`${q(resource.primaryKey)} <> ?`);
+        params.push(self);
+      }
+      const rows = await tx.all(`SELECT 1 AS x FROM ${q(resource.table)} WHERE ${conditions.join(' AND ')} LIMIT 1`, params);
+      if (rows.length > 0) {
+        taken.push({
+          field: `${where}.${index.fields.join('+')}`,
+          message: index.fields.length === 1 ? `'${String(record[index.fields[0]!])}' is already taken` : `the combination of ${index.fields.join(', ')} is already taken`,
+        });
+      }
+    }
+    if (taken.length > 0) {
+      throw new DbForgeError('CONFLICT', taken.length === 1 ? `Conflict: ${taken[0]!.field} ${taken[0]!.message}.` : `Conflict: ${taken.map((t) => t.field).join(', ')} are already taken.`, { details: taken });
+    }
+  }
+
+  /** References to records that do not exist: 422 naming the fields. Targets not defined yet are not checked. */
+  private async checkReferences(tx: TransactionContext, resource: ResourceDef, record: Record<string, unknown>, where: string, only?: Set<string>): Promise<FieldProblem[]> {
+    const problems: FieldProblem[] = [];
+    for (const field of resource.fields) {
+      if (field.references === undefined || (only && !only.has(field.name))) continue;
+      const value = record[field.name];
+      if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+      const target = this.registry.get(field.references.resource)?.definition;
+      const key = this.targetKey(field);
+      if (target === undefined || key === undefined) continue;
+      const ids = (field.manyToMany ? (value as unknown[]) : [value]).map((v) => toStorage(key, v, this.engine));
+      const rows = await tx.all(`SELECT ${q(key.name)} AS k FROM ${q(target.table)} WHERE ${q(key.name)} IN (${ids.map(() => '?').join(', ')})`, ids);
+      const found = new Set(rows.map((r) => String(r.k)));
+      const missing = ids.filter((id) => !found.has(String(id)));
+      if (missing.length > 0) {
+        problems.push({ field: `${where}.${field.name}`, message: `refers to no '${target.name}' record with ${key.name} ${missing.map((m) => `'${String(m)}'`).join(', ')}` });
+      }
+    }
+    return problems;
+  }
+
+  private async writeLinks(tx: TransactionContext, resource: ResourceDef, key: TxValue, record: Record<string, unknown>, replace: boolean): Promise<void> {
+    for (const field of resource.fields.filter((f) => f.manyToMany)) {
+      if (!(field.name in record)) continue;
+      const table = q(joinTableOf(resource.name, field.name));
+      if (replace) await tx.run(`DELETE FROM ${table} WHERE source_id = ?`, [key]);
+      for (const target of (record[field.name] as unknown[]) ?? []) {
+        await tx.run(`INSERT INTO ${table} (source_id, target_id) VALUES (?, ?)`, [key, target as TxValue]);
+      }
+    }
+  }
+
+  private async enqueueAfter(tx: TransactionContext, resource: ResourceDef, event: HookEvent, context: RequestContext, id: string | null, record: Record<string, unknown> | null, old: Record<string, unknown> | null, now: string): Promise<number> {
+    const hooks = (resource.hooks[event] ?? []).filter((h) => context.hooks.has(h));
+    for (const hook of hooks) {
+      await enqueue(tx, {
+        hook,
+        event,
+        resource: resource.name,
+        recordId: id,
+        now,
+        payload: { hook, event, database: this.options.database, resource: resource.name, record, old_record: old, actor: context.actor, occurred_at: now },
+      });
+    }
+    return hooks.length;
+  }
+
+  /**
+   * Creates records in one transaction (one for POST, many for bulk and import): all valid and written, or none. Each
+   * gets defaults, magic fields, rules and before-hooks; the reply holds the stored records as the API shows them.
+   */
+  async createMany(name: string, bodies: unknown[], context: RequestContext, options: { where: (i: number) => string; text?: boolean } ): Promise<WriteResult<Record<string, unknown>[]>> {
+    const resource = this.require(name);
+    await this.prepareRules(resource);
+    if (bodies.length > (options.text ? MAX_IMPORT : MAX_BULK)) {
+      throw Errors.validation([{ field: 'body', message: `has more than ${options.text ? MAX_IMPORT : MAX_BULK} records` }]);
+    }
+    const now = new Date().toISOString();
+    const problems: FieldProblem[] = [];
+    const records: Record<string, unknown>[] = [];
+    bodies.forEach((body, i) => {
+      const checked = this.checkBody(resource, body, true, options.where(i), options.text ?? false);
+      problems.push(...checked.problems);
+      const record: Record<string, unknown> = {};
+      for (const field of resource.fields) {
+        if (field.primary && field.generated) continue;
+        if (field.magic !== undefined) record[field.name] = this.magicValue(field, now, context.actor);
+        else if (field.name in checked.values) record[field.name] = checked.values[field.name];
+        else if (field.manyToMany) record[field.name] = [];
+        else if (field.kind !== 'file') record[field.name] = this.defaultValue(field, now);
+      }
+      records.push(record);
+    });
+    if (problems.length > 0) throw Errors.validation(problems);
+    records.forEach((record, i) => this.runRules(resource, 'before_create', record, null, context.actor, now, options.where(i)));
+    const sets = this.gate(resource, 'before_create', context, records.map((record) => ({ record, old: null })), 'new');
+    records.forEach((record, i) => this.applyHookSet(resource, record, sets[i], i));
+
+    const pk = fieldOf(resource, resource.primaryKey)!;
+    const columns = columnFields(resource).filter((f) => !databaseGeneratesKey(f));
+    const prepared: TxValue[][] = [];
+    for (const record of records) {
+      if (pk.generated && pk.kind === 'cuid') record[pk.name] = newCuid();
+      const values: TxValue[] = [];
+      for (const field of columns) values.push(await this.storeValue(resource, field, record[field.name] ?? null));
+      prepared.push(values);
+    }
+    const insert = `INSERT INTO ${q(resource.table)} (${columns.map((f) => q(f.name)).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) RETURNING *`;
+    let outboxed = 0;
+    const created = await this.adapter.transaction(async (tx) => {
+      const refProblems: FieldProblem[] = [];
+      for (let i = 0; i < records.length; i++) {
+        const stored: Record<string, TxValue> = {};
+        columns.forEach((f, c) => (stored[f.name] = prepared[i]![c]!));
+        await this.checkUnique(tx, resource, records[i]!, stored, undefined, options.where(i));
+        refProblems.push(...(await this.checkReferences(tx, resource, records[i]!, options.where(i))));
+      }
+      if (refProblems.length > 0) throw Errors.validation(refProblems);
+      const out: Record<string, unknown>[] = [];
+      for (let i = 0; i < records.length; i++) {
+        const [row] = await tx.all(insert, prepared[i]);
+        const key = row![resource.primaryKey] as TxValue;
+        await this.writeLinks(tx, resource, key, records[i]!, false);
+        const view = this.present(resource, row!, await this.linksOf(tx, resource, [key]));
+        outboxed += await this.enqueueAfter(tx, resource, 'after_create', context, String(key), view, null, now);
+        out.push(view);
+      }
+      return out;
+    });
+    for (const record of created) this.options.log?.({ resource: name, id: record[resource.primaryKey], actor: context.actor.id, record: this.mask(resource, record) }, 'record created');
+    return { value: created, outboxed };
+  }
+
+  async create(name: string, body: unknown, context: RequestContext): Promise<WriteResult<Record<string, unknown>>> {
+    const result = await this.createMany(name, [body], context, { where: () => 'body' });
+    return { value: result.value[0]!, outboxed: result.outboxed };
+  }
+
+  /** PATCH (partial) or PUT (whole: fields left out go back to their default; hidden fields keep their value). */
+  async update(name: string, id: string, body: unknown, partial: boolean, context: RequestContext): Promise<WriteResult<Record<string, unknown>>> {
+    const resource = this.require(name);
+    await this.prepareRules(resource);
+    const key = this.keyValue(resource, id);
+    const keep = new Set(resource.fields.filter((f) => isHidden(f) || f.kind === 'file').map((f) => f.name));
+    const checked = this.checkBody(resource, body, !partial, 'body', false, keep);
+    if (checked.problems.length > 0) throw Errors.validation(checked.problems);
+    const now = new Date().toISOString();
+    // Passwords are hashed before the transaction: argon2 is slow on purpose, and the database waits for nobody.
+    const hashed: Record<string, TxValue> = {};
+    for (const field of resource.fields) {
+      if (field.security.hash && checked.values[field.name] !== undefined && checked.values[field.name] !== null) {
+        hashed[field.name] = await hashPassword(String(checked.values[field.name]));
+      }
+    }
+    let outboxed = 0;
+    const updated = await this.adapter.transaction(async (tx) => {
+      const row = await this.fetchRow(tx, resource, key);
+      if (row === undefined) throw recordNotFound(name, id);
+      const old = this.plainRecord(resource, row);
+      const oldLinks = await this.linksOf(tx, resource, [key]);
+      for (const field of resource.fields.filter((f) => f.manyToMany)) old[field.name] = oldLinks.get(field.name)?.get(String(key)) ?? [];
+      const record: Record<string, unknown> = { ...old };
+      const problems: FieldProblem[] = [];
+      for (const field of resource.fields) {
+        if (isServerSet(field)) continue;
+        if (field.name in checked.values) {
+          const next = checked.values[field.name];
+          if (field.immutable && JSON.stringify(next) !== JSON.stringify(old[field.name])) {
+            problems.push({ field: `body.${field.name}`, message: "can't be changed once written" });
+          }
+          record[field.name] = next;
+        } else if (!partial && !keep.has(field.name)) {
+          record[field.name] = field.manyToMany ? [] : field.immutable ? old[field.name] : this.defaultValue(field, now);
+        }
+      }
+      if (problems.length > 0) throw Errors.validation(problems);
+      for (const field of resource.fields) {
+        if (field.magic === 'auto_now' || field.magic === 'auto_user') record[field.name] = this.magicValue(field, now, context.actor);
+      }
+      const ruleSet = this.runRules(resource, 'before_update', record, old, context.actor, now, 'body');
+      const sets = this.gate(resource, 'before_update', context, [{ record, old }], sha256(JSON.stringify(row)));
+      this.applyHookSet(resource, record, sets[0], 0);
+      const changedByServer = new Set([...ruleSet, ...Object.keys(sets[0] ?? {})]);
+
+      const stored: Record<string, TxValue> = {};
+      for (const field of columnFields(resource)) {
+        if (field.primary || field.kind === 'file') continue;
+        const provided = field.name in checked.values || changedByServer.has(field.name);
+        // Hidden fields are never shown, so a client can't send them back: unless given, they keep their value.
+        if (isHidden(field) && !provided) continue;
+        if (field.security.hash) {
+          stored[field.name] = hashed[field.name] ?? null;
+          continue;
+        }
+        stored[field.name] = await this.storeValue(resource, field, record[field.name] ?? null);
+      }
+      await this.checkUnique(tx, resource, record, { ...this.storedKeys(resource, row), ...stored }, key, 'body');
+      const refProblems = await this.checkReferences(tx, resource, record, 'body', new Set([...Object.keys(checked.values), ...changedByServer]));
+      if (refProblems.length > 0) throw Errors.validation(refProblems);
+      const assignments = Object.keys(stored);
+      if (assignments.length > 0) {
+        await tx.run(`UPDATE ${q(resource.table)} SET ${assignments.map((c) => `${q(c)} = ?`).join(', ')} WHERE ${q(resource.primaryKey)} = ?`, [...Object.values(stored), key]);
+      }
+      const linkChanges = Object.fromEntries(resource.fields.filter((f) => f.manyToMany && (f.name in checked.values || !partial)).map((f) => [f.name, record[f.name]]));
+      await this.writeLinks(tx, resource, key, linkChanges, true);
+      const after = await this.fetchRow(tx, resource, key);
+      const view = this.present(resource, after!, await this.linksOf(tx, resource, [key]));
+      outboxed = await this.enqueueAfter(tx, resource, 'after_update', context, String(key), view, this.hookView(resource, old), now);
+      return view;
+    });
+    this.options.log?.({ resource: name, id, actor: context.actor.id, record: this.mask(resource, updated) }, 'record updated');
+    return { value: updated, outboxed };
+  }
+
+  private storedKeys(resource: ResourceDef, row: Record<string, unknown>): Record<string, TxValue> {
+    const out: Record<string, TxValue> = {};
+    for (const index of resource.indexes) for (const f of index.fields) out[f] = row[f] as TxValue;
+    return out;
+  }
+
+  async remove(name: string, id: string, context: RequestContext): Promise<WriteResult<null>> {
+    const resource = this.require(name);
+    await this.prepareRules(resource);
+    const key = this.keyValue(resource, id);
+    const now = new Date().toISOString();
+    const files: string[] = [];
+    let outboxed = 0;
+    await this.adapter.transaction(async (tx) => {
+      const row = await this.fetchRow(tx, resource, key);
+      if (row === undefined) throw recordNotFound(name, id);
+      const old = this.plainRecord(resource, row);
+      this.runRules(resource, 'before_delete', { ...old }, old, context.actor, now, 'record');
+      this.gate(resource, 'before_delete', context, [{ record: null, old }], sha256(JSON.stringify(row)));
+      await this.deleteCascading(tx, resource, row, files, 0, new Set());
+      outboxed = await this.enqueueAfter(tx, resource, 'after_delete', context, id, null, this.hookView(resource, this.present(resource, row)), now);
+    });
+    for (const file of files) fs.rmSync(file, { force: true });
+    this.options.log?.({ resource: name, id, actor: context.actor.id }, 'record deleted');
+    return { value: null, outboxed };
+  }
+
+  /** Deletes a row after applying `on_delete` of every reference to it (restrict: 409; cascade; set_null). */
+  private async deleteCascading(tx: TransactionContext, resource: ResourceDef, row: Record<string, unknown>, files: string[], depth: number, seen: Set<string>): Promise<void> {
+    const key = row[resource.primaryKey] as TxValue;
+    const marker = `${resource.name}:${String(key)}`;
+    if (seen.has(marker)) return;
+    seen.add(marker);
+    if (depth > MAX_CASCADE_DEPTH) throw new DbForgeError('CONFLICT', `Deleting cascades more than ${MAX_CASCADE_DEPTH} levels deep; nothing was deleted.`);
+    for (const stored of this.registry.values()) {
+      const other = stored.definition;
+      for (const field of other.fields) {
+        if (field.references?.resource !== resource.name) continue;
+        const targetKey = field.references.field ?? resource.primaryKey;
+        const value = row[targetKey] as TxValue;
+        if (value === null || value === undefined) continue;
+        if (field.manyToMany) {
+          const table = q(joinTableOf(other.name, field.name));
+          if (field.references.onDelete === 'restrict') {
+            const linked = await tx.all(`SELECT count(*) AS n FROM ${table} WHERE target_id = ?`, [value]);
+            if (Number(linked[0]?.n ?? 0) > 0) throw this.restricted(resource, other, field, Number(linked[0]?.n));
+          }
+          await tx.run(`DELETE FROM ${table} WHERE target_id = ?`, [value]);
+          continue;
+        }
+        const referring = await tx.all(`SELECT * FROM ${q(other.table)} WHERE ${q(field.name)} = ?`, [value]);
+        if (referring.length === 0) continue;
+        switch (field.references.onDelete) {
+          case 'cascade':
+            for (const child of referring) await this.deleteCascading(tx, other, child, files, depth + 1, seen);
+            break;
+          case 'set_null':
+            await tx.run(`UPDATE ${q(other.table)} SET ${q(field.name)} = NULL WHERE ${q(field.name)} = ?`, [value]);
+            break;
+          default:
+            throw this.restricted(resource, other, field, referring.length);
+        }
+      }
+    }
+    for (const field of resource.fields.filter((f) => f.manyToMany)) {
+      await tx.run(`DELETE FROM ${q(joinTableOf(resource.name, field.name))} WHERE source_id = ?`, [key]);
+    }
+    for (const field of resource.fields.filter((f) => f.kind === 'file')) {
+      const meta = row[field.name] === null || row[field.name] === undefined ? null : (safeJson(String(row[field.name])) as FileMeta | null);
+      if (meta?.id) files.push(this.filePath(resource, meta.id));
+    }
+    await tx.run(`DELETE FROM ${q(resource.table)} WHERE ${q(resource.primaryKey)} = ?`, [key]);
+  }
+
+  private restricted(resource: ResourceDef, other: ResourceDef, field: FieldDef, count: number): DbForgeError {
+    return new DbForgeError(
+      'CONFLICT',
+      `The record of '${resource.name}' can't be deleted: ${count} record(s) of '${other.name}' refer to it through '${field.name}' (on_delete: restrict).`,
+      { details: [{ field: `${other.name}.${field.name}`, message: `${count} record(s) refer to it` }] },
+    );
+  }
+
+  /* ---------------------------------------------------------------- import and export */
+
+  /** Every matching record (filters and sort as for a list), as CSV or JSON. */
+  async exportRecords(name: string, query: Record<string, unknown>, format: 'csv' | 'json'): Promise<string> {
+    const resource = this.require(name);
+    const rows: Record<string, unknown>[] = [];
+    const base: Record<string, unknown> = { ...query, limit: String(1000) };
+    delete base.cursor;
+    delete base.offset;
+    delete base.count;
+    let cursor: string | null = null;
+    do {
+      const page = await this.list(name, cursor === null ? base : { ...base, cursor });
+      rows.push(...page.data);
+      cursor = page.next_cursor;
+      if (rows.length > MAX_EXPORT) throw new DbForgeError('PAYLOAD_TOO_LARGE', `An export holds at most ${MAX_EXPORT} records: filter it.`);
+    } while (cursor !== null);
+    if (format === 'json') return JSON.stringify(rows);
+    const [, { stringify: stringifyCsv }] = await loadCsv();
+    const columns = resource.fields.filter((f) => !isHidden(f)).map((f) => f.name);
+    const cells = rows.map((row) =>
+      columns.map((column) => {
+        const value = row[column];
+        if (value === null || value === undefined) return '';
+        if (typeof value === 'object') {
+          if (Array.isArray(value) && fieldOf(resource, column)?.manyToMany) return value.join(',');
+          return JSON.stringify(value);
+        }
+        return String(value);
+      }),
+    );
+    return stringifyCsv([columns, ...cells]);
+  }
+
+  /**
+   * Imports records (CSV text or JSON objects): every row is checked and the failing ones are listed, all or nothing.
+   * Columns the server sets (ids, magic fields) and file columns are ignored, so an export imports back.
+   */
+  async importRecords(name: string, input: { csv: string } | { rows: unknown[] }, context: RequestContext): Promise<WriteResult<{ imported: number; ignored_columns: string[] }>> {
+    const resource = this.require(name);
+    let rows: unknown[];
+    const text = 'csv' in input;
+    if ('csv' in input) {
+      const [{ parse: parseCsv }] = await loadCsv();
+      try {
+        rows = parseCsv(input.csv, { columns: true, skip_empty_lines: true, bom: true, trim: false, relax_column_count: false }) as Record<string, string>[];
+      } catch (error) {
+        throw new DbForgeError('BAD_REQUEST', `The CSV can't be read: ${(error as Error).message}`);
+      }
+    } else {
+      rows = input.rows;
+    }
+    if (rows.length === 0) throw new DbForgeError('BAD_REQUEST', 'Nothing to import: no rows.');
+    const ignored = new Set<string>();
+    const cleaned = rows.map((row) => {
+      if (!isRecord(row)) return row;
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(row)) {
+        const field = fieldOf(resource, key);
+        if (field && (isServerSet(field) || field.kind === 'file' || isHidden(field) && value === '')) {
+          ignored.add(key);
+          continue;
+        }
+        if (text && value === '' && field && !field.required) continue;
+        out[key] = value;
+      }
+      return out;
+    });
+    const result = await this.createMany(name, cleaned, context, { where: (i) => `rows[${i}]`, text });
+    return { value: { imported: result.value.length, ignored_columns: [...ignored].sort() }, outboxed: result.outboxed };
+  }
+
+  /* ---------------------------------------------------------------- files */
+
+  private filePath(resource: ResourceDef, id: string): string {
+    return path.join(this.filesDir, resource.name, id);
+  }
+
+  private fileField(resource: ResourceDef, name: string): FieldDef {
+    const field = fieldOf(resource, name);
+    if (field === undefined || field.kind !== 'file') throw new DbForgeError('NOT_FOUND', `Resource '${resource.name}' has no file field '${name}'.`);
+    return field;
+  }
+
+  /**
+   * Stores an upload beside the database (never inside the web server's reach: only this API serves it), checked
+   * against the field's `accept` and `max_size` while it streams, then records it on the record in one transaction.
+   */
+  async uploadFile(name: string, id: string, fieldName: string, body: Readable | AsyncIterable<Buffer>, meta: { contentType: string; filename?: string | undefined }, context: RequestContext): Promise<WriteResult<Record<string, unknown>>> {
+    const resource = this.require(name);
+    const field = this.fileField(resource, fieldName);
+    const key = this.keyValue(resource, id);
+    const contentType = meta.contentType.split(';')[0]!.trim().toLowerCase() || 'application/octet-stream';
+    // Path separators, quotes and control characters never reach a header or a log line.
+    const filename = [...(meta.filename ?? fieldName)].map((c) => (c === '/' || c === '\\' || c === '"' || c.charCodeAt(0) < 32 ? '_' : c)).join('').slice(0, 255) || fieldName;
+    if (field.accept && field.accept.length > 0) {
+      const extension = path.extname(filename).toLowerCase();
+      const accepted = field.accept.some((pattern) => {
+        const p = pattern.toLowerCase();
+        if (p.startsWith('.')) return extension === p;
+        if (p.endsWith('/*')) return contentType.startsWith(p.slice(0, -1));
+        return contentType === p;
+      });
+      if (!accepted) {
+        throw Errors.validation([{ field: `file.${fieldName}`, message: `must be one of ${field.accept.join(', ')} (got ${contentType}${extension ? `, ${extension}` : ''})` }]);
+      }
+    }
+    const fileId = crypto.randomUUID();
+    const dir = path.join(this.filesDir, resource.name);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const partial = path.join(dir, `${fileId}.part`);
+    const hash = crypto.createHash('sha256');
+    let size = 0;
+    const limit = field.maxSize ?? Number.MAX_SAFE_INTEGER;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        if (size > limit) {
+          done(new DbForgeError('PAYLOAD_TOO_LARGE', `The file is larger than the field's max_size of ${limit} bytes.`));
+          return;
+        }
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    const out = fs.createWriteStream(partial, { mode: 0o600 });
+    try {
+      await pipeline(body, counter, out);
+    } catch (error) {
+      // The file may still be opening: remove it only once the stream has closed, or it would come back.
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
+      fs.rmSync(partial, { force: true });
+      if (error instanceof DbForgeError) throw error;
+      throw new DbForgeError('BAD_REQUEST', 'The upload was interrupted.', { cause: error });
+    }
+    const final = this.filePath(resource, fileId);
+    fs.renameSync(partial, final);
+    const now = new Date().toISOString();
+    const stored: FileMeta = { id: fileId, name: filename, size, content_type: contentType, sha256: hash.digest('hex'), uploaded_at: now };
+    let previous: FileMeta | null = null;
+    let outboxed = 0;
+    try {
+      const view = await this.adapter.transaction(async (tx) => {
+        const row = await this.fetchRow(tx, resource, key);
+        if (row === undefined) throw recordNotFound(name, id);
+        previous = row[fieldName] === null || row[fieldName] === undefined ? null : (safeJson(String(row[fieldName])) as FileMeta | null);
+        const old = this.hookView(resource, this.present(resource, row));
+        const assignments: [string, TxValue][] = [[fieldName, JSON.stringify(stored)]];
+        for (const f of resource.fields) {
+          if (f.magic === 'auto_now' || f.magic === 'auto_user') assignments.push([f.name, await this.storeValue(resource, f, this.magicValue(f, now, context.actor))]);
+        }
+        await tx.run(`UPDATE ${q(resource.table)} SET ${assignments.map(([c]) => `${q(c)} = ?`).join(', ')} WHERE ${q(resource.primaryKey)} = ?`, [...assignments.map(([, v]) => v), key]);
+        const after = await this.fetchRow(tx, resource, key);
+        const presented = this.present(resource, after!, await this.linksOf(tx, resource, [key]));
+        outboxed = await this.enqueueAfter(tx, resource, 'after_update', context, id, presented, old, now);
+        return presented;
+      });
+      const old = previous as FileMeta | null;
+      if (old?.id) fs.rmSync(this.filePath(resource, old.id), { force: true });
+      this.options.log?.({ resource: name, id, field: fieldName, size, actor: context.actor.id }, 'file uploaded');
+      return { value: view, outboxed };
+    } catch (error) {
+      fs.rmSync(final, { force: true });
+      throw error;
+    }
+  }
+
+  async downloadFile(name: string, id: string, fieldName: string): Promise<{ meta: FileMeta; stream: Readable }> {
+    const resource = this.require(name);
+    this.fileField(resource, fieldName);
+    const key = this.keyValue(resource, id);
+    const row = await this.adapter.transaction((tx) => this.fetchRow(tx, resource, key));
+    if (row === undefined) throw recordNotFound(name, id);
+    const meta = row[fieldName] === null || row[fieldName] === undefined ? null : (safeJson(String(row[fieldName])) as FileMeta | null);
+    if (meta === null || !meta.id) throw new DbForgeError('NOT_FOUND', `The record has no file in '${fieldName}'.`);
+    const file = this.filePath(resource, meta.id);
+    if (!fs.existsSync(file)) throw new DbForgeError('NOT_FOUND', `The file of '${fieldName}' is missing from storage.`);
+    return { meta, stream: fs.createReadStream(file) };
+  }
+
+  async deleteFile(name: string, id: string, fieldName: string, context: RequestContext): Promise<WriteResult<Record<string, unknown>>> {
+    const resource = this.require(name);
+    this.fileField(resource, fieldName);
+    const key = this.keyValue(resource, id);
+    const now = new Date().toISOString();
+    let previous: FileMeta | null = null;
+    let outboxed = 0;
+    const view = await this.adapter.transaction(async (tx) => {
+      const row = await this.fetchRow(tx, resource, key);
+      if (row === undefined) throw recordNotFound(name, id);
+      previous = row[fieldName] === null || row[fieldName] === undefined ? null : (safeJson(String(row[fieldName])) as FileMeta | null);
+      const old = this.hookView(resource, this.present(resource, row));
+      await tx.run(`UPDATE ${q(resource.table)} SET ${q(fieldName)} = NULL WHERE ${q(resource.primaryKey)} = ?`, [key]);
+      const after = await this.fetchRow(tx, resource, key);
+      const presented = this.present(resource, after!, await this.linksOf(tx, resource, [key]));
+      outboxed = await this.enqueueAfter(tx, resource, 'after_update', context, id, presented, old, now);
+      return presented;
+    });
+    const old = previous as FileMeta | null;
+    if (old?.id) fs.rmSync(this.filePath(resource, old.id), { force: true });
+    return { value: view, outboxed };
+  }
+
+  /* ---------------------------------------------------------------- outbox */
+
+  async outboxDue(limit: number): Promise<OutboxEntry[]> {
+    return this.adapter.transaction((tx) => dueDeliveries(tx, new Date().toISOString(), limit));
+  }
+
+  /** Deliveries the gateway made: removed from the outbox. */
+  async outboxAck(ids: number[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.adapter.transaction((tx) => tx.run(`DELETE FROM ${OUTBOX_TABLE} WHERE id IN (${ids.map(() => '?').join(', ')})`, ids));
+  }
+
+  /** A failed delivery: tried again at `retryAt`, or kept as dead after the last attempt. */
+  async outboxFail(id: number, error: string, retryAt: string, dead: boolean): Promise<number> {
+    return this.adapter.transaction((tx) =>
+      tx.run(`UPDATE ${OUTBOX_TABLE} SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, status = ? WHERE id = ?`, [error.slice(0, 1000), retryAt, dead ? 'dead' : 'pending', id]),
+    );
+  }
+
+  async outboxStats(): Promise<{ pending: number; dead: number }> {
+    return this.adapter.transaction((tx) => outboxCounts(tx));
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
