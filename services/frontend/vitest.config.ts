@@ -34,6 +34,9 @@ export default defineConfig({
           name: 'browser',
           environment: 'node',
           include: ['test/e2e/**/*.test.ts'],
+          // One browser file at a time: each starts a gateway, the console and Chromium, and the first may build the
+          // console, which two files must not do at once.
+          fileParallelism: false,
           testTimeout: 60_000,
           // Starting the stack may include a `next build` when the sources changed since the last one.
           hookTimeout: 300_000,

@@ -14,8 +14,9 @@ export function errorReply(status: number, code: ConsoleErrorCode, message: stri
 
 export const Replies = {
   notSignedIn: () => errorReply(401, 'UNAUTHORIZED', 'Sign in to continue.'),
+  sessionEnded: () => errorReply(401, 'UNAUTHORIZED', 'Your session has ended: sign in again.'),
   crossSite: () => errorReply(403, 'FORBIDDEN', 'Cross-site requests are refused.'),
-  notForwarded: () => errorReply(404, 'NOT_FOUND', 'The console forwards only /admin/... and /api/db/... calls.'),
+  notForwarded: () => errorReply(404, 'NOT_FOUND', 'The console forwards only /admin/..., /api/db/... and GET /auth/me calls.'),
   gatewayUnreachable: () =>
     errorReply(502, 'GATEWAY_UNREACHABLE', 'The gateway could not be reached. Check that it runs and that GATEWAY_URL points to it.'),
 } as const;

@@ -8,21 +8,26 @@ const PASSED_REPLY_HEADERS = ['content-type', 'retry-after', 'x-request-id'] as 
 
 /**
  * The gateway path for the segments after /api/gateway/, or null when the call is not one the console may forward.
- * Only the admin API and the data API are reachable: never /metrics, /docs or anything added later by accident.
+ * Only the admin API, the data API and `GET /auth/me` are reachable: never /metrics, /docs, the other /auth routes
+ * (their replies carry tokens, which stay on the console's server) or anything added later by accident.
  */
-export function gatewayPathFor(segments: readonly string[]): string | null {
+export function gatewayPathFor(segments: readonly string[], method = 'GET'): string | null {
   if (segments.length === 0) return null;
   // Segments arrive decoded; one that decodes to a separator or a dot segment would walk the path.
   if (segments.some((s) => s === '' || s === '.' || s === '..' || s.includes('/') || s.includes('\\'))) return null;
   const [first, second, third] = segments;
-  const allowed = (first === 'admin' && segments.length >= 2) || (first === 'api' && second === 'db' && third !== undefined);
+  const allowed =
+    (first === 'admin' && segments.length >= 2) ||
+    (first === 'api' && second === 'db' && third !== undefined) ||
+    (first === 'auth' && second === 'me' && segments.length === 2 && method === 'GET');
   if (!allowed) return null;
   return `/${segments.map(encodeURIComponent).join('/')}`;
 }
 
 export interface ForwardOptions {
   gatewayUrl: string;
-  apiKey: string;
+  /** The session's credential as headers (X-API-Key, or Authorization: Bearer). */
+  credential: Record<string, string>;
   method: string;
   path: string;
   search: string;
@@ -31,9 +36,9 @@ export interface ForwardOptions {
   signal: AbortSignal;
 }
 
-/** Sends one call to the gateway with the session's key and answers the gateway's reply as it came. */
+/** Sends one call to the gateway with the session's credential and answers the gateway's reply as it came. */
 export async function forwardToGateway(options: ForwardOptions): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json', 'x-api-key': options.apiKey };
+  const headers: Record<string, string> = { accept: 'application/json', ...options.credential };
   if (options.body !== null && options.contentType !== null) headers['content-type'] = options.contentType;
   const upstream = await fetch(`${options.gatewayUrl}${options.path}${options.search}`, {
     method: options.method,

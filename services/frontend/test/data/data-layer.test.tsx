@@ -3,11 +3,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useDatabaseCreateMutation } from '@/data/databases/database-create-mutation';
 import { useDatabasePruneMutation } from '@/data/databases/database-prune-mutation';
 import { useDatabaseQuery } from '@/data/databases/database-query';
+import { useMeQuery } from '@/data/auth/me-query';
 import { useDatabasesQuery } from '@/data/databases/databases-query';
 import { databaseKeys } from '@/data/databases/keys';
 import { useSqlExecuteMutation } from '@/data/sql/sql-execute-mutation';
 import { tableKeys } from '@/data/tables/keys';
 import { useTablesQuery } from '@/data/tables/tables-query';
+import { tenantKeys } from '@/data/tenants/keys';
+import { useMemberPutMutation } from '@/data/tenants/members';
 import { envelope, fakeGateway, sampleDatabase, testQueryClient, withClient } from '../support/fake-console';
 
 afterEach(() => vi.unstubAllGlobals());
@@ -121,5 +124,34 @@ describe('the SQL hook', () => {
       await result.current.run.mutateAsync('CREATE TABLE t (v TEXT)');
     });
     await waitFor(() => expect(tableCalls).toBe(2));
+  });
+});
+
+describe('tenant query keys', () => {
+  it('nest members and API keys under their tenant, so refreshing a tenant refreshes both', () => {
+    expect(tenantKeys.list()).toEqual(['tenants', 'list']);
+    expect(tenantKeys.members('acme').slice(0, 3)).toEqual(tenantKeys.detail('acme'));
+    expect(tenantKeys.apiKeys('acme').slice(0, 3)).toEqual(tenantKeys.detail('acme'));
+  });
+});
+
+describe('tenant hooks', () => {
+  it('ask who-am-I again after a change of members, which may be a change of the caller’s own role', async () => {
+    let meCalls = 0;
+    fakeGateway({
+      'GET /auth/me': () => {
+        meCalls++;
+        return { status: 200, body: { kind: 'user', id: 'u1', platform_admin: false, tenants: [{ id: 'acme', role: 'owner' }] } };
+      },
+      'PUT /admin/tenants/acme/members': () => ({ status: 200, body: { user_id: 'u1', email: 'o@acme.example', role: 'owner', created_at: 'then' } }),
+    });
+    const { result } = renderHook(() => ({ me: useMeQuery(), put: useMemberPutMutation() }), { wrapper: withClient(testQueryClient()) });
+    await waitFor(() => expect(result.current.me.isSuccess).toBe(true));
+    let outcome: Awaited<ReturnType<typeof result.current.put.mutateAsync>> | undefined;
+    await act(async () => {
+      outcome = await result.current.put.mutateAsync({ tenant: 'acme', member: { email: 'o@acme.example', role: 'owner' } });
+    });
+    expect(outcome?.added).toBe(false);
+    await waitFor(() => expect(meCalls).toBe(2));
   });
 });

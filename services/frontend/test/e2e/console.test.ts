@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { AxeResults, RunOptions } from 'axe-core';
 import type { BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, shot as screenshot } from './support/page-checks';
 import { CHROMIUM_PATH, SCREENSHOTS_DIR, launchBrowser, removeTempDirs, startStack, uniqueName, type Stack } from './support/stack';
 
 const hasChromium = fs.existsSync(CHROMIUM_PATH);
@@ -15,20 +14,6 @@ if (!hasChromium && !inCi) {
 }
 
 const SESSION_COOKIE = 'dbforge_console';
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** Retries an assertion until it holds, for what changes on its own (live data). */
-async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 describe.skipIf(!hasChromium && !inCi)('the console in Chromium, against the production build and a real gateway', () => {
   let stack: Stack;
@@ -52,28 +37,13 @@ describe.skipIf(!hasChromium && !inCi)('the console in Chromium, against the pro
   });
 
   const url = (p: string) => `${stack.consoleUrl}${p}`;
-  /** Axe's serious and critical findings on the page as it is now: unlabelled controls, missing names, contrast. */
-  async function accessibilityProblems(): Promise<string[]> {
-    if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
-    return page.evaluate(async () => {
-      const { axe } = window as unknown as { axe: { run: (context: Document, options: RunOptions) => Promise<AxeResults> } };
-      const { violations } = await axe.run(document, { resultTypes: ['violations'] });
-      return violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
-    });
-  }
-
-  /** A screenshot of the page for the test output, and a check that what it shows is accessible. */
-  async function shot(name: string): Promise<void> {
-    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
-    expect(await accessibilityProblems(), `accessibility of ${name}`).toEqual([]);
-  }
+  const shot = (name: string) => screenshot(page, name);
   const sessionCookie = async () => (await context.cookies(stack.consoleUrl)).find((c) => c.name === SESSION_COOKIE);
 
   async function signIn(): Promise<void> {
     if (await sessionCookie()) return;
     await page.goto(url('/sign-in'));
+    await page.getByRole('tab', { name: 'API key' }).click();
     await page.getByLabel('API key').fill(stack.apiKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(url('/databases'));
@@ -97,8 +67,11 @@ describe.skipIf(!hasChromium && !inCi)('the console in Chromium, against the pro
     await page.goto(url('/databases'));
     await page.waitForURL(url('/sign-in'));
     await page.getByRole('heading', { name: 'DB-Forge' }).waitFor();
+    await page.getByLabel('Email').waitFor();
     await shot('sign-in');
 
+    // The key has its own tab; /sign-in?method=api-key opens on it.
+    await page.getByRole('tab', { name: 'API key' }).click();
     await page.getByLabel('API key').fill('not-the-key-0123456789abcdef');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'Invalid API Key.' }).waitFor();
@@ -110,6 +83,8 @@ describe.skipIf(!hasChromium && !inCi)('the console in Chromium, against the pro
     await page.waitForURL(url('/databases'));
     await page.getByRole('heading', { name: 'Databases', level: 1 }).waitFor();
     expect(await sessionCookie()).toBeDefined();
+    // The header says how the session signed in, and never shows the key.
+    await page.getByRole('banner').getByText('Signed in with an API key').waitFor();
   });
 
   it('creates a database through the New database dialog, checking the name as it is typed', async () => {
@@ -357,7 +332,6 @@ describe.skipIf(!hasChromium && !inCi)('the console in Chromium, against the pro
     await shot('monitor');
 
     for (const [path, heading, file] of [
-      ['/tenants', 'Tenants arrive with the tenancy API', 'tenants'],
       [`/databases/${name}/resources`, 'Resources arrive with the YAML engine', 'database-resources'],
       [`/databases/${name}/events`, 'Events arrive with the event log', 'database-events'],
     ] as const) {

@@ -21,8 +21,22 @@ describe('which calls the console forwards', () => {
     [['admin', 'a/b'], null],
     [['admin', 'a\\b'], null],
     [['admin', ''], null],
+    [['admin', 'tenants', 'acme', 'keys'], '/admin/tenants/acme/keys'],
+    [['auth', 'me'], '/auth/me'],
+    // The other sign-in routes answer tokens, which must stay on the console's server.
+    [['auth', 'login'], null],
+    [['auth', 'refresh'], null],
+    [['auth', 'logout'], null],
+    [['auth', 'password'], null],
+    [['auth', 'me', 'x'], null],
+    [['auth'], null],
   ])('%j → %j', (segments, path) => {
     expect(gatewayPathFor(segments)).toBe(path);
+  });
+
+  it('forwards /auth/me for GET only', () => {
+    expect(gatewayPathFor(['auth', 'me'], 'GET')).toBe('/auth/me');
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) expect(gatewayPathFor(['auth', 'me'], method)).toBeNull();
   });
 });
 
@@ -46,11 +60,11 @@ describe('forwarding a call', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('sends the session’s key as X-API-Key and answers the gateway’s status and body unchanged', async () => {
+  it('sends the session’s credential headers and answers the gateway’s status and body unchanged', async () => {
     const body = new TextEncoder().encode('{"engine":"sqlite"}').buffer as ArrayBuffer;
     const reply = await forwardToGateway({
       gatewayUrl: url,
-      apiKey: 'the-key',
+      credential: { 'x-api-key': 'the-key' },
       method: 'POST',
       path: '/admin/databases/spawn/shop',
       search: '?x=1',

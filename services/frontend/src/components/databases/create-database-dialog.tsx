@@ -5,6 +5,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { Dialog, DialogClose, DialogContent, DialogTrigger } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
+import { SelectField } from '@/components/ui/select-field';
 import { InlineError } from '@/components/ui/states';
 import { useDatabaseCreateMutation } from '@/data/databases/database-create-mutation';
 import { isApiError } from '@/data/fetcher';
@@ -30,9 +31,28 @@ export function limitProblem(text: string, min: number, max: number): string | n
 
 type Engine = 'sqlite' | 'duckdb';
 
-export function CreateDatabaseDialog({ onCreated }: { onCreated?: (name: string) => void }) {
+export interface TenantChoice {
+  /** The tenants the caller may create databases in; empty while they load. */
+  choices: readonly string[];
+  /** The one selected until the user picks another; empty when the caller must choose. */
+  initial: string;
+}
+
+export interface CreateDatabaseDialogProps {
+  onCreated?: (name: string) => void;
+  /**
+   * For callers who span tenants (the platform admin, members of several): which tenant gets the database. Without
+   * it the gateway puts the database in the caller's own tenant.
+   */
+  tenant?: TenantChoice;
+}
+
+export function CreateDatabaseDialog({ onCreated, tenant: tenantChoice }: CreateDatabaseDialogProps) {
   const [open, setOpen] = useState(false);
   const [name, setName] = useState('');
+  // What the user picked; until then the initial choice, which may arrive after the dialog opened.
+  const [pickedTenant, setPickedTenant] = useState<string | null>(null);
+  const tenant = pickedTenant ?? tenantChoice?.initial ?? '';
   const [touched, setTouched] = useState(false);
   const [engine, setEngine] = useState<Engine>('sqlite');
   const [limits, setLimits] = useState<Record<LimitKey, string>>({ statement_timeout_ms: '', max_result_rows: '', max_result_bytes: '' });
@@ -44,12 +64,14 @@ export function CreateDatabaseDialog({ onCreated }: { onCreated?: (name: string)
   const nameProblem = databaseNameProblem(name);
   const limitProblems = Object.fromEntries(LIMITS.map((l) => [l.key, limitProblem(limits[l.key], l.min, l.max)])) as Record<LimitKey, string | null>;
   const gatewayFieldProblems = isApiError(create.error) ? create.error.fieldProblems : [];
-  const invalid = nameProblem !== null || Object.values(limitProblems).some((p) => p !== null);
+  const tenantProblem = tenantChoice !== undefined && tenant === '' ? 'Choose a tenant.' : null;
+  const invalid = nameProblem !== null || tenantProblem !== null || Object.values(limitProblems).some((p) => p !== null);
 
   function reset() {
     setName('');
     setTouched(false);
     setEngine('sqlite');
+    setPickedTenant(null);
     setLimits({ statement_timeout_ms: '', max_result_rows: '', max_result_bytes: '' });
     setRefusal(null);
     create.reset();
@@ -60,7 +82,7 @@ export function CreateDatabaseDialog({ onCreated }: { onCreated?: (name: string)
     setTouched(true);
     if (invalid) return;
     setRefusal(null);
-    const options: SpawnBody = { engine };
+    const options: SpawnBody = { engine, ...(tenantChoice !== undefined ? { tenant } : {}) };
     for (const limit of LIMITS) if (limits[limit.key].trim() !== '') options[limit.key] = Number(limits[limit.key]);
     try {
       const result = await create.mutateAsync({ name, options });
@@ -105,6 +127,26 @@ export function CreateDatabaseDialog({ onCreated }: { onCreated?: (name: string)
             hint="Letters, digits, “_”, “.” and “-”; starts with a letter or digit; at most 63 characters."
             error={touched ? nameProblem : null}
           />
+          {tenantChoice !== undefined ? (
+            <SelectField
+              label="Tenant"
+              name="tenant"
+              value={tenant}
+              onChange={(event) => setPickedTenant(event.target.value)}
+              error={touched ? (tenantProblem ?? gatewayFieldProblems.find((p) => p.field === 'body.tenant')?.message) : null}
+            >
+              {tenant === '' ? (
+                <option value="" disabled>
+                  {tenantChoice.choices.length === 0 ? 'Loading tenants…' : 'Choose a tenant…'}
+                </option>
+              ) : null}
+              {tenantChoice.choices.map((id) => (
+                <option key={id} value={id}>
+                  {id}
+                </option>
+              ))}
+            </SelectField>
+          ) : null}
           <div className="space-y-1">
             <label htmlFor={engineId} className="block text-sm font-medium">
               Engine

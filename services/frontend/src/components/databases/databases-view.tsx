@@ -5,21 +5,45 @@ import { useState } from 'react';
 import { PageHeader } from '@/components/shell/page-header';
 import { EmptyState, ErrorState, LoadingState } from '@/components/ui/states';
 import { StatusBadge } from '@/components/ui/status-badge';
+import { useMeQuery, type WhoAmI } from '@/data/auth/me-query';
 import { useDatabasesQuery, type DatabaseInfo } from '@/data/databases/databases-query';
+import { useTenantsQuery } from '@/data/tenants/tenants-query';
+import { can, initialTenantFor, mayCreateDatabases, spansTenants, tenantsForNewDatabases } from '@/lib/access';
 import { formatBytes, formatDateTime } from '@/lib/format';
-import { CreateDatabaseDialog } from './create-database-dialog';
+import { CreateDatabaseDialog, type TenantChoice } from './create-database-dialog';
 import { PruneDatabaseDialog } from './prune-database-dialog';
 
 export function DatabasesView() {
   const databases = useDatabasesQuery();
+  const me = useMeQuery();
+  // Only a caller who spans tenants is asked which one; for everyone else the gateway picks their own.
+  const spans = spansTenants(me.data);
+  const tenants = useTenantsQuery({ enabled: spans });
   const [notice, setNotice] = useState('');
+
+  let tenantChoice: TenantChoice | undefined;
+  if (spans && tenants.data) {
+    const choices = tenantsForNewDatabases(me.data, tenants.data.map((t) => t.id).sort());
+    tenantChoice = { choices, initial: initialTenantFor(me.data, choices) };
+  } else if (spans && tenants.isPending) {
+    // Asked for as soon as it is known that a tenant must be chosen; the choices follow.
+    tenantChoice = { choices: [], initial: '' };
+  }
+  const mayCreate = mayCreateDatabases(me.data);
 
   return (
     <>
       <PageHeader
         title="Databases"
         description="One worker per database. The list refreshes every few seconds."
-        actions={<CreateDatabaseDialog onCreated={(name) => setNotice(`Database ${name} created.`)} />}
+        actions={
+          mayCreate ? (
+            <CreateDatabaseDialog
+              onCreated={(name) => setNotice(`Database ${name} created.`)}
+              {...(tenantChoice ? { tenant: tenantChoice } : {})}
+            />
+          ) : null
+        }
       />
       <p role="status" className="mb-3 text-sm text-emerald-700 empty:hidden dark:text-emerald-400">
         {notice}
@@ -29,15 +53,30 @@ export function DatabasesView() {
       ) : databases.isError ? (
         <ErrorState title="The databases could not be loaded." error={databases.error} onRetry={() => void databases.refetch()} />
       ) : databases.data.length === 0 ? (
-        <EmptyState title="No databases yet">Create one with “New database”.</EmptyState>
+        <EmptyState title="No databases yet">{mayCreate ? 'Create one with “New database”.' : 'Your role lets you read databases, not create them.'}</EmptyState>
       ) : (
-        <DatabasesTable databases={databases.data} onPruned={(name) => setNotice(`Database ${name} pruned.`)} />
+        <DatabasesTable
+          databases={databases.data}
+          me={me.data}
+          showTenant={spans}
+          onPruned={(name) => setNotice(`Database ${name} pruned.`)}
+        />
       )}
     </>
   );
 }
 
-function DatabasesTable({ databases, onPruned }: { databases: DatabaseInfo[]; onPruned: (name: string) => void }) {
+function DatabasesTable({
+  databases,
+  me,
+  showTenant,
+  onPruned,
+}: {
+  databases: DatabaseInfo[];
+  me: WhoAmI | undefined;
+  showTenant: boolean;
+  onPruned: (name: string) => void;
+}) {
   const sorted = [...databases].sort((a, b) => a.name.localeCompare(b.name));
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
@@ -46,6 +85,7 @@ function DatabasesTable({ databases, onPruned }: { databases: DatabaseInfo[]; on
         <thead className="border-b border-zinc-200 text-xs tracking-wide text-zinc-500 uppercase dark:border-zinc-800 dark:text-zinc-400">
           <tr>
             <th scope="col" className="px-4 py-2 font-medium">Name</th>
+            {showTenant ? <th scope="col" className="px-4 py-2 font-medium">Tenant</th> : null}
             <th scope="col" className="px-4 py-2 font-medium">Status</th>
             <th scope="col" className="px-4 py-2 font-medium">Engine</th>
             <th scope="col" className="px-4 py-2 text-right font-medium">Size</th>
@@ -64,6 +104,13 @@ function DatabasesTable({ databases, onPruned }: { databases: DatabaseInfo[]; on
                   {db.name}
                 </Link>
               </th>
+              {showTenant ? (
+                <td className="px-4 py-2">
+                  <Link href={`/tenants/${encodeURIComponent(db.tenant)}`} className="font-mono text-xs hover:underline">
+                    {db.tenant}
+                  </Link>
+                </td>
+              ) : null}
               <td className="px-4 py-2">
                 <StatusBadge status={db.status} />
               </td>
@@ -74,7 +121,7 @@ function DatabasesTable({ databases, onPruned }: { databases: DatabaseInfo[]; on
                 <time dateTime={db.created_at}>{formatDateTime(db.created_at)}</time>
               </td>
               <td className="px-4 py-2 text-right">
-                <PruneDatabaseDialog name={db.name} onPruned={onPruned} />
+                {can(me, 'delete', db.tenant, db.name) ? <PruneDatabaseDialog name={db.name} onPruned={onPruned} /> : null}
               </td>
             </tr>
           ))}

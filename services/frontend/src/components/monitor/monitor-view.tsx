@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { PageHeader } from '@/components/shell/page-header';
 import { EmptyState, ErrorState, LoadingState } from '@/components/ui/states';
 import { StatusBadge } from '@/components/ui/status-badge';
+import { useMeQuery } from '@/data/auth/me-query';
 import { useDatabasesQuery } from '@/data/databases/databases-query';
 import { useGatewayStatsQuery } from '@/data/gateway/gateway-stats-query';
 import { formatBytes, formatCount, formatUptime } from '@/lib/format';
@@ -49,14 +50,19 @@ function CountTable({ caption, keyLabel, counts }: { caption: string; keyLabel: 
 
 /** The gateway's counters and every database's state, refreshed every two seconds. */
 export function MonitorView() {
-  const stats = useGatewayStatsQuery();
+  const me = useMeQuery();
+  // The gateway's counters span every tenant: the gateway answers them to the platform admin only.
+  const statsHidden = me.data !== undefined && !me.data.platform_admin;
+  const stats = useGatewayStatsQuery({ enabled: me.isError || me.data?.platform_admin === true });
   const databases = useDatabasesQuery({ refetchInterval: 2_000 });
 
   return (
     <>
       <PageHeader title="Monitor" description="Gateway counters since its start, and the state of every database. Live." />
       <div className="space-y-6">
-        {stats.isPending ? (
+        {statsHidden ? (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">The gateway’s counters span every tenant, so only the platform admin sees them.</p>
+        ) : stats.isPending ? (
           <LoadingState label="Loading gateway stats…" />
         ) : stats.isError ? (
           <ErrorState title="The gateway stats could not be loaded." error={stats.error} onRetry={() => void stats.refetch()} />

@@ -2,21 +2,11 @@
 
 import { useRouter } from 'next/navigation';
 import { PruneDatabaseDialog } from '@/components/databases/prune-database-dialog';
+import { Card } from '@/components/ui/card';
 import { ErrorState, LoadingState } from '@/components/ui/states';
 import { useDatabaseQuery } from '@/data/databases/database-query';
 import { LimitsForm } from './limits-form';
 import { LogsPanel } from './logs-panel';
-
-function Card({ title, children, id }: { title: string; children: React.ReactNode; id: string }) {
-  return (
-    <section aria-labelledby={id} className="rounded-lg border border-zinc-200 bg-white p-5 dark:border-zinc-800 dark:bg-zinc-900">
-      <h2 id={id} className="mb-4 text-lg font-semibold">
-        {title}
-      </h2>
-      {children}
-    </section>
-  );
-}
 
 export function SettingsView({ database }: { database: string }) {
   const info = useDatabaseQuery(database, { refetchInterval: false });

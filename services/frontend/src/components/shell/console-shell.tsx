@@ -7,6 +7,7 @@ import { ThemeSelect } from '@/components/theme-select';
 import { Button } from '@/components/ui/button';
 import { signOut } from '@/data/session/session';
 import { cn } from '@/lib/cn';
+import type { SignedInAs } from '@/lib/signed-in-as';
 
 const NAV = [
   { href: '/databases', label: 'Databases' },
@@ -14,7 +15,7 @@ const NAV = [
   { href: '/tenants', label: 'Tenants' },
 ] as const;
 
-export function ConsoleShell({ children }: { children: ReactNode }) {
+export function ConsoleShell({ children, signedInAs }: { children: ReactNode; signedInAs: SignedInAs }) {
   const pathname = usePathname();
   const [signingOut, setSigningOut] = useState(false);
 
@@ -61,6 +62,17 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
             </ul>
           </nav>
           <div className="ml-auto flex items-center gap-3">
+            <p className="max-w-64 truncate text-sm text-zinc-600 dark:text-zinc-400" title={signedInAs.kind === 'user' ? signedInAs.email : undefined}>
+              {signedInAs.kind === 'user' ? (
+                <>
+                  Signed in as <span className="font-medium text-zinc-900 dark:text-zinc-100">{signedInAs.email}</span>
+                </>
+              ) : (
+                <>
+                  Signed in with an <span className="font-medium text-zinc-900 dark:text-zinc-100">API key</span>
+                </>
+              )}
+            </p>
             <ThemeSelect />
             <Button onClick={onSignOut} disabled={signingOut}>
               Sign out

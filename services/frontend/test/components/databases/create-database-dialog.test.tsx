@@ -1,16 +1,16 @@
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CreateDatabaseDialog } from '@/components/databases/create-database-dialog';
+import { CreateDatabaseDialog, type TenantChoice } from '@/components/databases/create-database-dialog';
 import { envelope, fakeGateway, testQueryClient, withClient } from '../../support/fake-console';
 
 afterEach(() => vi.unstubAllGlobals());
 
-function open(onCreated = vi.fn()) {
+function open(onCreated = vi.fn(), tenant?: TenantChoice) {
   const Wrapper = withClient(testQueryClient());
   render(
     <Wrapper>
-      <CreateDatabaseDialog onCreated={onCreated} />
+      <CreateDatabaseDialog onCreated={onCreated} {...(tenant ? { tenant } : {})} />
     </Wrapper>,
   );
   return { user: userEvent.setup(), onCreated };
@@ -83,5 +83,51 @@ describe('the New database dialog', () => {
     expect(rows).toHaveAccessibleDescription('Between 1 and 1,000,000.');
     expect(screen.getByRole('button', { name: 'Create' })).toBeDisabled();
     expect(gw.calls).toHaveLength(0);
+  });
+
+  it('asks no tenant of a caller in one tenant: the gateway picks their own', async () => {
+    fakeGateway({});
+    const { user } = open();
+    await user.click(screen.getByRole('button', { name: 'New database' }));
+    expect(screen.queryByLabelText('Tenant')).not.toBeInTheDocument();
+  });
+
+  it('puts the database in the tenant chosen, and asks for a choice when there is no obvious one', async () => {
+    const gw = fakeGateway({
+      'POST /admin/databases/spawn/shop': () => ({ status: 201, body: { message: 'Database instance spawned successfully.', db_name: 'shop', container_id: 'abc' } }),
+      'GET /admin/databases': () => ({ status: 200, body: [] }),
+    });
+    const { user } = open(vi.fn(), { choices: ['acme', 'globex'], initial: '' });
+    await user.click(screen.getByRole('button', { name: 'New database' }));
+    const tenant = screen.getByLabelText('Tenant');
+    expect(tenant).toHaveValue('');
+    await user.type(screen.getByLabelText('Name'), 'shop');
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    expect(tenant).toHaveAccessibleDescription('Choose a tenant.');
+    expect(gw.calls).toHaveLength(0);
+    await user.selectOptions(tenant, 'globex');
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(gw.calls[0]).toEqual({ method: 'POST', path: '/admin/databases/spawn/shop', body: { engine: 'sqlite', tenant: 'globex' } });
+  });
+
+  it('takes up the tenant choice when it arrives after the dialog opened', async () => {
+    fakeGateway({});
+    const Wrapper = withClient(testQueryClient());
+    const { rerender } = render(
+      <Wrapper>
+        <CreateDatabaseDialog tenant={{ choices: [], initial: '' }} />
+      </Wrapper>,
+    );
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'New database' }));
+    expect(screen.getByRole('option', { name: 'Loading tenants…' })).toBeInTheDocument();
+    rerender(
+      <Wrapper>
+        <CreateDatabaseDialog tenant={{ choices: ['acme', 'default'], initial: 'default' }} />
+      </Wrapper>,
+    );
+    expect(screen.getByLabelText('Tenant')).toHaveValue('default');
+    expect(screen.queryByRole('option', { name: /Loading|Choose/ })).not.toBeInTheDocument();
   });
 });

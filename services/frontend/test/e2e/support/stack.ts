@@ -93,11 +93,16 @@ export interface Stack {
   stop: () => Promise<void>;
 }
 
+export interface StackOptions {
+  /** More environment for the gateway (DBFORGE_ACCESS_TOKEN_TTL_SECONDS, ...). */
+  gatewayEnv?: Record<string, string>;
+}
+
 /**
  * The console as it ships: the production build served by `next start`, in front of the real gateway, each on a
  * random loopback port with its own temporary data and secrets.
  */
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (!fs.existsSync(GATEWAY_ENTRY)) throw new Error(`${GATEWAY_ENTRY} is missing: build first (npm run build at the repository root)`);
   // Fast when nothing changed since the last build; otherwise the test would run an old console.
   const build = spawnSync(process.execPath, [path.join(FRONTEND_ROOT, 'scripts', 'build-if-changed.mjs')], {
@@ -120,6 +125,7 @@ export async function startStack(): Promise<Stack> {
       DBFORGE_SECRETS_DIR: path.join(base, 'gateway-secrets'),
       DBFORGE_LOG_LEVEL: 'warn',
       DBFORGE_ADMIN_KEY: apiKey,
+      ...options.gatewayEnv,
     },
   });
   let gatewayUrl = '';

@@ -1,0 +1,162 @@
+'use client';
+
+import { useState } from 'react';
+import { Button } from '@/components/ui/button';
+import { Card } from '@/components/ui/card';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { EmptyState, ErrorState, LoadingState } from '@/components/ui/states';
+import { useApiKeyRevokeMutation, useApiKeysQuery, type ApiKey } from '@/data/tenants/api-keys';
+import { scopeLabel, type KeyScope } from '@/lib/access';
+import { keyStatus, sortKeys, type KeyStatus } from '@/lib/api-keys';
+import { cn } from '@/lib/cn';
+import { formatDateTime } from '@/lib/format';
+import { CreateApiKeyDialog } from './create-api-key-dialog';
+
+const STATUS_TONES: Record<KeyStatus, string> = {
+  active: 'bg-emerald-100 text-emerald-900 dark:bg-emerald-900/60 dark:text-emerald-100',
+  expired: 'bg-amber-100 text-amber-900 dark:bg-amber-900/60 dark:text-amber-100',
+  revoked: 'bg-zinc-200 text-zinc-800 dark:bg-zinc-800 dark:text-zinc-200',
+};
+const STATUS_LABELS: Record<KeyStatus, string> = { active: 'Active', expired: 'Expired', revoked: 'Revoked' };
+
+function When({ iso, never }: { iso: string | null; never: string }) {
+  return iso === null ? <span className="text-zinc-500 dark:text-zinc-400">{never}</span> : <time dateTime={iso}>{formatDateTime(iso)}</time>;
+}
+
+/**
+ * The tenant's API keys (owners only: the gateway answers their list to no one else). Secrets are never listed; a new
+ * key's secret is shown once, by the dialog that creates it.
+ */
+export function ApiKeysCard({
+  tenant,
+  canManage,
+  databases,
+  scopes,
+}: {
+  tenant: string;
+  canManage: boolean;
+  /** The tenant's databases, which a key may be limited to. */
+  databases: readonly string[];
+  scopes: readonly KeyScope[];
+}) {
+  const keys = useApiKeysQuery(tenant, { enabled: canManage });
+  const [notice, setNotice] = useState('');
+
+  return (
+    <Card
+      title="API keys"
+      id="keys-title"
+      actions={canManage ? <CreateApiKeyDialog tenant={tenant} databases={databases} scopes={scopes} onCreated={(name) => setNotice(`API key ${name} created.`)} /> : null}
+    >
+      {!canManage ? (
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">Only the tenant’s owners see and manage its API keys.</p>
+      ) : (
+        <div className="space-y-3">
+          <p role="status" className="text-sm text-emerald-700 empty:hidden dark:text-emerald-400">
+            {notice}
+          </p>
+          {keys.isPending ? (
+            <LoadingState label="Loading API keys…" />
+          ) : keys.isError ? (
+            <ErrorState title="The API keys could not be loaded." error={keys.error} onRetry={() => void keys.refetch()} />
+          ) : keys.data.length === 0 ? (
+            <EmptyState title="No API keys yet">Create one for an application with “New API key”.</EmptyState>
+          ) : (
+            <KeysTable
+              tenant={tenant}
+              keys={keys.data}
+              asOf={keys.dataUpdatedAt}
+              onRevoked={(name) => setNotice(`API key ${name} revoked.`)}
+            />
+          )}
+        </div>
+      )}
+    </Card>
+  );
+}
+
+function KeysTable({
+  tenant,
+  keys,
+  asOf,
+  onRevoked,
+}: {
+  tenant: string;
+  keys: ApiKey[];
+  /** When the list was fetched: whether a key has expired is told as of then (the list is fetched again on focus). */
+  asOf: number;
+  onRevoked: (name: string) => void;
+}) {
+  const revoke = useApiKeyRevokeMutation();
+  const now = asOf;
+  return (
+    <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
+      <table className="w-full text-left text-sm">
+        <caption className="sr-only">API keys</caption>
+        <thead className="border-b border-zinc-200 text-xs tracking-wide text-zinc-500 uppercase dark:border-zinc-800 dark:text-zinc-400">
+          <tr>
+            <th scope="col" className="px-4 py-2 font-medium">Name</th>
+            <th scope="col" className="px-4 py-2 font-medium">Prefix</th>
+            <th scope="col" className="px-4 py-2 font-medium">Scope</th>
+            <th scope="col" className="px-4 py-2 font-medium">Database</th>
+            <th scope="col" className="px-4 py-2 font-medium">Expires</th>
+            <th scope="col" className="px-4 py-2 font-medium">Last used</th>
+            <th scope="col" className="px-4 py-2 font-medium">Status</th>
+            <th scope="col" className="px-4 py-2 font-medium">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">
+          {sortKeys(keys, now).map((key) => {
+            const status = keyStatus(key, now);
+            return (
+              <tr key={key.id}>
+                <th scope="row" className="px-4 py-2 font-medium">
+                  {key.name}
+                </th>
+                <td className="px-4 py-2 font-mono text-xs">{key.prefix}…</td>
+                <td className="px-4 py-2">{scopeLabel(key.scope)}</td>
+                <td className="px-4 py-2">{key.database ?? <span className="text-zinc-500 dark:text-zinc-400">All databases</span>}</td>
+                <td className="px-4 py-2">
+                  <When iso={key.expires_at} never="Never" />
+                </td>
+                <td className="px-4 py-2">
+                  <When iso={key.last_used_at} never="Never" />
+                </td>
+                <td className="px-4 py-2">
+                  <span className={cn('inline-flex rounded-full px-2 py-0.5 text-xs font-medium', STATUS_TONES[status])}>{STATUS_LABELS[status]}</span>
+                  {key.revoked_at !== null ? (
+                    <span className="sr-only">
+                      {' '}
+                      on {formatDateTime(key.revoked_at)}
+                    </span>
+                  ) : null}
+                </td>
+                <td className="px-4 py-2 text-right">
+                  {status === 'revoked' ? null : (
+                    <ConfirmDialog
+                      trigger={
+                        <Button variant="ghost" size="sm" aria-label={`Revoke ${key.name} (${key.prefix})`}>
+                          Revoke
+                        </Button>
+                      }
+                      title={`Revoke ${key.name}?`}
+                      description="Every application that uses this key is refused from now on. This can't be undone."
+                      confirmLabel="Revoke key"
+                      pendingLabel="Revoking…"
+                      onConfirm={async () => {
+                        await revoke.mutateAsync({ tenant, keyId: key.id });
+                        onRevoked(key.name);
+                      }}
+                    />
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
