@@ -15,6 +15,7 @@ export async function startBenchGateway(env = {}) {
       DBFORGE_SECRETS_DIR: path.join(work, 'secrets'),
       DBFORGE_ADMIN_KEY: key,
       DBFORGE_LOG_LEVEL: 'warn',
+      DBFORGE_RATE_LIMIT_PER_SECOND: '0',
       DBFORGE_DOCKER_NAMESPACE: `bench-${crypto.randomBytes(3).toString('hex')}`,
       NODE_ENV: 'production',
       ...env,

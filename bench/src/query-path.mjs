@@ -15,6 +15,8 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,64').split(',').map(Number);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const KEY = `bench-${secret()}`;
+/** Called directly, the worker needs what the gateway would send: its secret and the acting identity. */
+const ACTOR = JSON.stringify({ id: 'bench', kind: 'platform', roles: ['admin'], readonly: false });
 
 function seed(file) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -116,6 +118,8 @@ try {
       DBFORGE_SECRETS_DIR: path.join(work, 'secrets'),
       DBFORGE_ADMIN_KEY: KEY,
       DBFORGE_LOG_LEVEL: 'warn',
+      // The benchmark is the only client: the per-key limit would cap what it measures.
+      DBFORGE_RATE_LIMIT_PER_SECOND: '0',
       NODE_ENV: 'production',
     },
     /listening on http:\/\/[^:]+:(\d+)/,
@@ -143,7 +147,7 @@ try {
   const gatewayQueryUrl = `${gatewayUrl}/api/db/bench/query`;
   const latency = {
     ceiling: await preciseLatency(`http://127.0.0.1:${hello.match[1]}/`, {}),
-    worker: await preciseLatency(workerUrl, { 'x-dbforge-worker-secret': workerSecret }),
+    worker: await preciseLatency(workerUrl, { 'x-dbforge-worker-secret': workerSecret, 'x-dbforge-actor': ACTOR }),
     gateway: await preciseLatency(gatewayQueryUrl, { 'x-api-key': KEY }),
   };
   const results = [];
@@ -151,7 +155,7 @@ try {
     process.stdout.write(`measuring at ${connections} connection(s), ${DURATION} s each...\n`);
     const ceiling = summary(await pointSelect(`http://127.0.0.1:${hello.match[1]}/`, connections));
     const worker = summary(
-      await pointSelect(`http://127.0.0.1:${direct.match[1]}/api/db/bench/query`, connections, { 'x-dbforge-worker-secret': workerSecret }),
+      await pointSelect(`http://127.0.0.1:${direct.match[1]}/api/db/bench/query`, connections, { 'x-dbforge-worker-secret': workerSecret, 'x-dbforge-actor': ACTOR }),
     );
     const viaGateway = summary(await pointSelect(`${gatewayUrl}/api/db/bench/query`, connections, { 'x-api-key': KEY }));
     results.push({ connections, ceiling, worker, gateway: viaGateway });

@@ -8,6 +8,7 @@ const SCENARIOS = {
   writes: 'writes.mjs',
   analytics: 'analytics.mjs',
   'spawn-density': 'spawn-density.mjs',
+  realtime: 'realtime.mjs',
 };
 const here = path.dirname(fileURLToPath(import.meta.url));
 const chosen = process.argv.slice(2);

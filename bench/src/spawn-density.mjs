@@ -34,6 +34,7 @@ async function measure(runtime) {
       DBFORGE_SECRETS_DIR: path.join(work, 'secrets'),
       DBFORGE_ADMIN_KEY: key,
       DBFORGE_LOG_LEVEL: 'warn',
+      DBFORGE_RATE_LIMIT_PER_SECOND: '0',
       NODE_ENV: 'production',
     },
     /listening on http:\/\/[^:]+:(\d+)/,

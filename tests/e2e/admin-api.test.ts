@@ -49,12 +49,13 @@ describe.each(RUNTIMES)('admin API (%s runtime)', (runtime) => {
     const entry = list.find((d) => d.name === sqlite);
     expect(entry).toEqual({
       name: sqlite,
+      tenant: 'default',
       container_id: expect.stringMatching(/^[0-9a-f]{12}$/),
       status: 'running',
       engine: 'sqlite',
       size_bytes: expect.any(Number),
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
-      settings: { statement_timeout_ms: 30000, max_result_rows: 10000, max_result_bytes: 16777216, memory_mb: 256, cpus: 1, pids_limit: 128 },
+      settings: { statement_timeout_ms: 30000, max_result_rows: 10000, max_result_bytes: 16777216, memory_mb: 256, cpus: 1, pids_limit: 128, event_log: true, event_retention_days: null, event_retention_events: null },
     });
     expect(entry!.size_bytes).toBeGreaterThan(0);
     expect(list.find((d) => d.name === duck)).toMatchObject({ engine: 'duckdb', status: 'running' });

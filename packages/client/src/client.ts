@@ -32,13 +32,32 @@ import type {
   TableDetail,
   TableListReply,
 } from '@dbforge/contracts';
+import type { AuditPage, AuditQuery, ChangeEventBody, EventPage, RevertReply } from '@dbforge/contracts';
+import type {
+  ApiKey,
+  CreateKeyBody,
+  CreateTenantBody,
+  CreateUserBody,
+  DbSession,
+  DbUser,
+  Member,
+  PlatformUser,
+  PutMemberBody,
+  TenantReply,
+  TokensReply,
+  UpdateTenantBody,
+  WhoAmI,
+} from '@dbforge/contracts';
 import { DbForgeApiError } from './errors.js';
+import { readEventStream, streamQuery, type SseMessage, type StreamOptions } from './realtime.js';
 
 export interface DbForgeClientOptions {
   /** The gateway, such as `http://localhost:8000`. */
   baseUrl: string;
   /** Sent as `X-API-Key`. */
   apiKey?: string | undefined;
+  /** Sent as `Authorization: Bearer` when there is no API key: a platform access token, or a database user's token. */
+  accessToken?: string | undefined;
   /** Milliseconds before a call is abandoned (default: none). */
   timeoutMs?: number | undefined;
   /** Extra headers on every call. */
@@ -79,7 +98,21 @@ export class DbForgeClient {
 
   /** The same client with another key (or none). */
   withApiKey(apiKey: string | undefined): DbForgeClient {
-    return new DbForgeClient({ ...this.options, apiKey });
+    return new DbForgeClient({ ...this.options, apiKey, accessToken: undefined });
+  }
+
+  /** The same client signed in with a bearer token (a platform access token or a database user's token) and no key. */
+  withAccessToken(accessToken: string | undefined): DbForgeClient {
+    return new DbForgeClient({ ...this.options, apiKey: undefined, accessToken });
+  }
+
+  /** Adds the client's credential to headers that carry none. */
+  private credentials(headers: Record<string, string>): Record<string, string> {
+    const has = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
+    if (has('x-api-key') || has('authorization')) return headers;
+    if (this.options.apiKey !== undefined) headers['x-api-key'] = this.options.apiKey;
+    else if (this.options.accessToken !== undefined) headers.authorization = `Bearer ${this.options.accessToken}`;
+    return headers;
   }
 
   /** Any call, answered as it came: status, headers and the parsed body. Never throws for an HTTP error status. */
@@ -88,8 +121,7 @@ export class DbForgeClient {
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...options.headers };
-    if (this.options.apiKey !== undefined && headers['x-api-key'] === undefined) headers['x-api-key'] = this.options.apiKey;
+    const headers = this.credentials({ accept: 'application/json', ...this.options.headers, ...options.headers });
     let body: string | undefined;
     if (options.rawBody !== undefined) body = options.rawBody;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
@@ -185,6 +217,34 @@ export class DbForgeClient {
     return this.request('GET', `/admin/databases/${encodeURIComponent(name)}/logs`, { query: { tail } });
   }
 
+  /** The platform's audit log, newest first (`next_cursor` pages back). */
+  audit(query: Partial<AuditQuery> = {}): Promise<AuditPage> {
+    return this.request('GET', '/admin/audit', { query: query as Record<string, string | number | undefined> });
+  }
+
+  /** The gateway's base URL and key, for connections the SDK does not make itself (WebSockets). */
+  get connection(): { baseUrl: string; apiKey: string | undefined } {
+    return { baseUrl: this.baseUrl, apiKey: this.options.apiKey };
+  }
+
+  /** A streaming call: the raw Response (for Server-Sent Events). Throws DbForgeApiError for an error status. */
+  async stream(path: string, query: URLSearchParams, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+    const url = `${this.baseUrl}${path}${query.size > 0 ? `?${query.toString()}` : ''}`;
+    const all = this.credentials({ accept: 'text/event-stream', ...this.options.headers, ...headers });
+    const response = await this.fetchImpl(url, { headers: all, ...(signal ? { signal } : {}) });
+    if (response.status >= 400) {
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON
+      }
+      throw DbForgeApiError.fromReply(response.status, body, response.headers.get('x-request-id') ?? undefined);
+    }
+    return response;
+  }
+
   gatewayStats(): Promise<GatewayStats> {
     return this.request('GET', '/admin/gateway/stats');
   }
@@ -197,10 +257,87 @@ export class DbForgeClient {
   ): Promise<{ status: number; headers: Headers; bytes: Uint8Array }> {
     const url = new URL(this.baseUrl + path);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
-    const headers: Record<string, string> = { ...this.options.headers, ...options.headers };
-    if (this.options.apiKey !== undefined && headers['x-api-key'] === undefined) headers['x-api-key'] = this.options.apiKey;
+    const headers = this.credentials({ ...this.options.headers, ...options.headers });
     const response = await this.fetchImpl(url, { method, headers, ...(options.body ? { body: options.body as unknown as BodyInit } : {}) });
     return { status: response.status, headers: response.headers, bytes: new Uint8Array(await response.arrayBuffer()) };
+  }
+
+  /* ---------------------------------------------------------------- platform sign-in */
+
+  /** Signs in with email and password: an access token and a refresh token (see withAccessToken). */
+  login(email: string, password: string): Promise<TokensReply> {
+    return this.request('POST', '/auth/login', { body: { email, password } });
+  }
+
+  /** A new pair of tokens for a refresh token; each refresh token works once. */
+  refreshTokens(refreshToken: string): Promise<TokensReply> {
+    return this.request('POST', '/auth/refresh', { body: { refresh_token: refreshToken } });
+  }
+
+  async logout(refreshToken: string): Promise<void> {
+    await this.request('POST', '/auth/logout', { body: { refresh_token: refreshToken } });
+  }
+
+  whoAmI(): Promise<WhoAmI> {
+    return this.request('GET', '/auth/me');
+  }
+
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    await this.request('POST', '/auth/password', { body: { current_password: currentPassword, new_password: newPassword } });
+  }
+
+  /* ---------------------------------------------------------------- tenants, members, keys */
+
+  createTenant(tenant: CreateTenantBody): Promise<TenantReply> {
+    return this.request('POST', '/admin/tenants', { body: tenant });
+  }
+
+  listTenants(): Promise<TenantReply[]> {
+    return this.request('GET', '/admin/tenants');
+  }
+
+  getTenant(tenant: string): Promise<TenantReply> {
+    return this.request('GET', `/admin/tenants/${encodeURIComponent(tenant)}`);
+  }
+
+  updateTenant(tenant: string, changes: UpdateTenantBody): Promise<TenantReply> {
+    return this.request('PATCH', `/admin/tenants/${encodeURIComponent(tenant)}`, { body: changes });
+  }
+
+  async deleteTenant(tenant: string): Promise<void> {
+    await this.request('DELETE', `/admin/tenants/${encodeURIComponent(tenant)}`);
+  }
+
+  listMembers(tenant: string): Promise<Member[]> {
+    return this.request('GET', `/admin/tenants/${encodeURIComponent(tenant)}/members`);
+  }
+
+  /** Adds a member (creating the account when a password is given and none exists) or changes their role. */
+  putMember(tenant: string, member: PutMemberBody): Promise<Member> {
+    return this.request('PUT', `/admin/tenants/${encodeURIComponent(tenant)}/members`, { body: member });
+  }
+
+  async removeMember(tenant: string, userId: string): Promise<void> {
+    await this.request('DELETE', `/admin/tenants/${encodeURIComponent(tenant)}/members/${encodeURIComponent(userId)}`);
+  }
+
+  listKeys(tenant: string): Promise<ApiKey[]> {
+    return this.request('GET', `/admin/tenants/${encodeURIComponent(tenant)}/keys`);
+  }
+
+  /** Creates an API key; `secret` is the key itself, answered only now. */
+  createKey(tenant: string, key: CreateKeyBody): Promise<{ key: ApiKey; secret: string }> {
+    return this.request('POST', `/admin/tenants/${encodeURIComponent(tenant)}/keys`, { body: key });
+  }
+
+  /** Revokes a key at once; answers the key with its `revoked_at`. */
+  revokeKey(tenant: string, keyId: string): Promise<ApiKey> {
+    return this.request('DELETE', `/admin/tenants/${encodeURIComponent(tenant)}/keys/${encodeURIComponent(keyId)}`);
+  }
+
+  /** Creates a platform user (platform admin only). */
+  createUser(user: CreateUserBody): Promise<PlatformUser> {
+    return this.request('POST', '/admin/users', { body: user });
   }
 
   /* ---------------------------------------------------------------- webhooks */
@@ -324,6 +461,42 @@ export class DatabaseClient {
     return this.client.request('GET', `${this.base}/capabilities`);
   }
 
+  /* The database's own users (the end users of the app it serves). Use the session's token with
+     `client.withAccessToken(session.access_token).db(name)`: it works on this database only. */
+
+  signUp(email: string, password: string): Promise<DbSession> {
+    return this.client.request('POST', `${this.base}/auth/signup`, { body: { email, password } });
+  }
+
+  signIn(email: string, password: string): Promise<DbSession> {
+    return this.client.request('POST', `${this.base}/auth/login`, { body: { email, password } });
+  }
+
+  /** Revokes the token this client sends. */
+  async signOut(): Promise<void> {
+    await this.client.request('POST', `${this.base}/auth/logout`);
+  }
+
+  me(): Promise<DbUser> {
+    return this.client.request('GET', `${this.base}/auth/me`);
+  }
+
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    await this.client.request('POST', `${this.base}/auth/password`, { body: { current_password: currentPassword, new_password: newPassword } });
+  }
+
+  async listUsers(): Promise<DbUser[]> {
+    return (await this.client.request<{ data: DbUser[] }>('GET', `${this.base}/auth/users`)).data;
+  }
+
+  setUserRoles(userId: string, roles: string[]): Promise<DbUser> {
+    return this.client.request('PATCH', `${this.base}/auth/users/${encodeURIComponent(userId)}`, { body: { roles } });
+  }
+
+  async deleteUser(userId: string): Promise<void> {
+    await this.client.request('DELETE', `${this.base}/auth/users/${encodeURIComponent(userId)}`);
+  }
+
   /** The generated OpenAPI document of the database's resources. */
   openapi(): Promise<Record<string, unknown>> {
     return this.client.request('GET', `${this.base}/openapi.json`);
@@ -331,6 +504,39 @@ export class DatabaseClient {
 
   listResources(): Promise<ResourceListReply> {
     return this.client.request('GET', `${this.base}/resources`);
+  }
+
+  /* ---------------------------------------------------------------- events */
+
+  /** The event log, oldest first: filter by resource (or table), record and time; `next_cursor` pages on. */
+  events(query: { resource?: string; record?: string | number; since?: string; until?: string; limit?: number; cursor?: string } = {}): Promise<EventPage> {
+    return this.client.request('GET', `${this.base}/events`, { query: query as Record<string, string | number | undefined> });
+  }
+
+  /** Applies the inverse of an event as a new event; 409 names newer events unless `force`. */
+  revertEvent(id: number, options: { force?: boolean } = {}): Promise<RevertReply> {
+    return this.client.request('POST', `${this.base}/events/${id}/revert`, { query: { force: options.force || undefined } });
+  }
+
+  /**
+   * The Server-Sent Events stream of changes: yields each event as it commits. Pass `lastEventId` to resume (sent as
+   * Last-Event-ID); stop with `signal`. A `SLOW_CONSUMER` error message from the server ends the stream.
+   */
+  async *streamEvents(options: StreamOptions = {}, signal?: AbortSignal): AsyncGenerator<ChangeEventBody | { error: Record<string, unknown> }> {
+    const headers: Record<string, string> = options.lastEventId === undefined ? {} : { 'last-event-id': String(options.lastEventId) };
+    const response = await this.client.stream(`${this.base}/events/stream`, streamQuery(options), headers, signal);
+    for await (const message of readEventStream(response) as AsyncGenerator<SseMessage>) {
+      if (message.event === 'change') yield JSON.parse(message.data) as ChangeEventBody;
+      else if (message.event === 'error') yield { error: JSON.parse(message.data) as Record<string, unknown> };
+    }
+  }
+
+  /** The WebSocket URL of the database's realtime feed (with the subscriptions of `options` in the query). */
+  realtimeUrl(options: StreamOptions = {}): string {
+    const query = streamQuery(options);
+    if (options.lastEventId !== undefined) query.set('last_event_id', String(options.lastEventId));
+    const base = this.client.connection.baseUrl.replace(/^http/, 'ws');
+    return `${base}${this.base}/realtime${query.size > 0 ? `?${query.toString()}` : ''}`;
   }
 
   /** The REST API of one resource. */
@@ -352,8 +558,13 @@ export class ResourceClient<R extends ResourceRecord = ResourceRecord> {
     return this.client.request('GET', this.base, { query });
   }
 
-  get(id: string | number): Promise<R> {
-    return this.client.request('GET', `${this.base}/${encodeURIComponent(String(id))}`);
+  get(id: string | number, options: { asOf?: string } = {}): Promise<R> {
+    return this.client.request('GET', `${this.base}/${encodeURIComponent(String(id))}`, { query: { as_of: options.asOf } });
+  }
+
+  /** The record's history: its events, oldest first. */
+  history(id: string | number, query: { limit?: number; cursor?: string } = {}): Promise<EventPage> {
+    return this.client.request('GET', `${this.base}/${encodeURIComponent(String(id))}/history`, { query });
   }
 
   create(record: Partial<R> | ResourceRecord): Promise<R> {

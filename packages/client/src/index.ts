@@ -2,3 +2,4 @@ export { DbForgeClient, DatabaseClient, ResourceClient, isRowsReply } from './cl
 export type { DbForgeClientOptions, ListQuery, RawReply, RequestOptions, Row, SelectRowsOptions } from './client.js';
 export { DbForgeApiError } from './errors.js';
 export type * from '@dbforge/contracts';
+export * from './realtime.js';

@@ -16,6 +16,11 @@ export interface EngineCapabilities {
   analytics: boolean;
   /** Exact decimal arithmetic and storage beyond 15 significant digits (`decimal` fields with a larger precision). */
   exact_decimals: boolean;
+  /**
+   * Writes made with raw SQL (`/query`, `/batch`) are recorded in the event log (SQLite, through triggers). Without it
+   * only the resources and the tables/rows APIs record events.
+   */
+  change_capture_sql: boolean;
 }
 
 export const ENGINE_CAPABILITIES: Record<EngineName, EngineCapabilities> = {
@@ -31,6 +36,7 @@ export const ENGINE_CAPABILITIES: Record<EngineName, EngineCapabilities> = {
     analytics: false,
     // SQLite stores non-integer numbers as 64-bit floating point.
     exact_decimals: false,
+    change_capture_sql: true,
   },
   duckdb: {
     transactions: true,
@@ -42,5 +48,7 @@ export const ENGINE_CAPABILITIES: Record<EngineName, EngineCapabilities> = {
     interruptible: true,
     analytics: true,
     exact_decimals: true,
+    // DuckDB has no triggers: raw SQL writes are not captured.
+    change_capture_sql: false,
   },
 };

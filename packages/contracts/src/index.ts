@@ -4,3 +4,5 @@ export * from './engines.js';
 export * from './protocol.js';
 export * from './schemas.js';
 export * from './resources.js';
+export * from './tenancy.js';
+export * from './events.js';

@@ -9,6 +9,8 @@ export const WorkerHeaders = {
    * Without it a worker acts for the platform admin.
    */
   actor: 'x-dbforge-actor',
+  /** The caller's address as the gateway saw it, for a database's own sign-in throttling. */
+  clientAddress: 'x-dbforge-client-address',
   /** The hook names that have a webhook configured for the database, comma-separated; set by the gateway. */
   hooks: 'x-dbforge-hooks',
   /** On a worker's internal reply (status 299): the write waits for before-hooks that the gateway must call. */

@@ -170,6 +170,10 @@ export type ResourceListReply = Static<typeof ResourceListReplySchema>;
 export const ActorSchema = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 200 }),
   roles: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100 }),
+  /** platform: a platform key or user (the database's administrator); user: one of the database's own users. */
+  kind: Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('user'), Type.Literal('anonymous')])),
+  /** The caller may read but not change anything (a read-only key, a viewer). */
+  readonly: Type.Optional(Type.Boolean()),
 });
 export type ActorInfo = Static<typeof ActorSchema>;
 

@@ -77,6 +77,19 @@ export const DatabaseSettingsSchema = Type.Object(
     pids_limit: Type.Optional(
       Type.Integer({ minimum: 16, maximum: 65_536, description: 'Process and thread limit of the worker (docker runtime).' }),
     ),
+    event_log: Type.Optional(
+      Type.Boolean({ description: 'Record every committed write in the event log (history, revert, realtime). On by default.' }),
+    ),
+    event_retention_days: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 36_500 }), Type.Null()], {
+        description: 'Events older than this many days expire (null: kept forever, the default).',
+      }),
+    ),
+    event_retention_events: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 100, maximum: 1_000_000_000 }), Type.Null()], {
+        description: 'Only this many of the newest events are kept, plus one baseline per record (null: all, the default).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -90,11 +103,17 @@ export const DATABASE_SETTING_KEYS = [
   'memory_mb',
   'cpus',
   'pids_limit',
+  'event_log',
+  'event_retention_days',
+  'event_retention_events',
 ] as const satisfies readonly (keyof DatabaseSettings)[];
 
 export const SpawnBodySchema = Type.Object(
   {
     engine: Type.Optional(EngineSchema),
+    tenant: Type.Optional(
+      Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: "The tenant that owns the database (the caller's own by default)." }),
+    ),
     ...DatabaseSettingsSchema.properties,
   },
   {
@@ -129,6 +148,7 @@ export type WorkerState = (typeof WORKER_STATES)[number];
 export const DatabaseInfoSchema = Type.Object(
   {
     name: Type.String(),
+    tenant: Type.String({ description: 'The tenant that owns the database.' }),
     container_id: Type.String({ description: 'The id of the worker that serves the database.' }),
     status: Type.Union(WORKER_STATES.map((s) => Type.Literal(s))),
     engine: EngineSchema,
@@ -141,12 +161,16 @@ export const DatabaseInfoSchema = Type.Object(
       memory_mb: Type.Integer(),
       cpus: Type.Number(),
       pids_limit: Type.Integer(),
+      event_log: Type.Boolean(),
+      event_retention_days: Type.Union([Type.Integer(), Type.Null()]),
+      event_retention_events: Type.Union([Type.Integer(), Type.Null()]),
     }),
   },
   {
     examples: [
       {
         name: 'inventory',
+        tenant: 'default',
         container_id: '3f2a9c1b7d4e',
         status: 'running',
         engine: 'sqlite',
@@ -159,6 +183,9 @@ export const DatabaseInfoSchema = Type.Object(
           memory_mb: 256,
           cpus: 1,
           pids_limit: 128,
+          event_log: true,
+          event_retention_days: null,
+          event_retention_events: null,
         },
       },
     ],

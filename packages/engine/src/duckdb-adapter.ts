@@ -5,6 +5,7 @@ import {
   DuckDBTypeId,
   JsonDuckDBValueConverter,
   ResultReturnType,
+  StatementType,
   blobValue,
   type DuckDBConnection,
   type DuckDBPreparedStatement,
@@ -20,11 +21,17 @@ import { prepareInsert, prepareSelect, tableNotFound } from './table-ops.js';
 import { jsonInteger, normaliseParams, type BindValue } from './values.js';
 import { batchError } from './batch-error.js';
 import { mapDuckDbError } from './duckdb-errors.js';
+import { readOnlyRefusal } from './read-only.js';
+import { appendEvents, eventLogDdl } from './events/schema.js';
+import { namesReservedObject, reservedWriteRefused } from './events/reserved-writes.js';
+import type { NewEvent } from './events/types.js';
 import type {
   DatabaseAdapter,
+  ExecuteOptions,
   TransactionContext,
   TxValue,
   OpenOptions,
+  TransactionOptions,
   ResultLimits,
   RowsResult,
   SelectRowsOptions,
@@ -33,6 +40,9 @@ import type {
 } from './types.js';
 
 export const DUCKDB_FILE = 'data.duckdb';
+
+/** Statement kinds that only read. */
+const READING_STATEMENTS = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN, StatementType.PRAGMA, StatementType.RELATION]);
 const STATEMENT_CACHE_SIZE = 128;
 
 /** DuckDB's JSON conversion, except that 64-bit integers stay numbers when JavaScript can hold them and blobs are base64. */
@@ -80,7 +90,24 @@ export class DuckDbAdapter implements DatabaseAdapter {
     private readonly file: string,
     private readonly limits: ResultLimits,
     private readonly timeoutMs: number,
+    private readonly quotaBytes: number | null = null,
+    readonly eventLog = true,
   ) {}
+
+  private readonly listeners: (() => void)[] = [];
+
+  onCommit(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** DuckDB has no triggers: raw SQL writes are not captured (capability `change_capture_sql: false`). */
+  configureCapture(): void {
+    // Nothing to configure: resource writes are recorded by the resource engine, rows by insertRows.
+  }
+
+  private committed(): void {
+    for (const listener of this.listeners) listener();
+  }
 
   static async open(options: OpenOptions): Promise<DuckDbAdapter> {
     fs.mkdirSync(options.directory, { recursive: true });
@@ -94,7 +121,8 @@ export class DuckDbAdapter implements DatabaseAdapter {
       lock_configuration: 'true',
     });
     const connection = await instance.connect();
-    return new DuckDbAdapter(instance, connection, file, options.limits, options.statementTimeoutMs ?? 30_000);
+    for (const sql of eventLogDdl('duckdb')) await connection.run(sql);
+    return new DuckDbAdapter(instance, connection, file, options.limits, options.statementTimeoutMs ?? 30_000, options.maxDatabaseBytes ?? null, options.eventLog ?? true);
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {
@@ -134,8 +162,17 @@ export class DuckDbAdapter implements DatabaseAdapter {
     return stmt;
   }
 
-  private async runStatement(sql: string, bound: BindValue[] | Record<string, BindValue>): Promise<StatementResult> {
+  private async runStatement(sql: string, bound: BindValue[] | Record<string, BindValue>, readOnly = false): Promise<StatementResult> {
     const stmt = await this.prepare(sql);
+    // DuckDB's parser says what kind of statement it is; only reading kinds run for a read-only caller.
+    const reads = READING_STATEMENTS.has(stmt.statementType);
+    if (readOnly && !reads) throw readOnlyRefusal();
+    // The event log and the engine's tables can be read through SQL, never changed.
+    if (!reads && namesReservedObject(sql)) throw reservedWriteRefused();
+    // DuckDB has no page limit: a database past its quota refuses further writes (it may overshoot by one write).
+    if (!reads && this.quotaBytes !== null && this.sizeBytes() >= this.quotaBytes) {
+      throw new DbForgeError('QUOTA_EXCEEDED', `The database has reached its size limit of ${this.quotaBytes} bytes (its tenant's quota); the write was not applied.`);
+    }
     stmt.clearBindings();
     const params = toDuckParams(bound);
     if (Array.isArray(params) ? params.length > 0 : Object.keys(params).length > 0) stmt.bind(params);
@@ -172,13 +209,13 @@ export class DuckDbAdapter implements DatabaseAdapter {
     return out;
   }
 
-  async execute(sql: string, params?: SqlParams): Promise<StatementResult> {
+  async execute(sql: string, params?: SqlParams, options: ExecuteOptions = {}): Promise<StatementResult> {
     assertStatementAllowed(sql, 'duckdb');
     const bound = normaliseParams(params);
     return this.serial(() =>
       this.withDeadline(async () => {
         try {
-          return await this.runStatement(sql, bound);
+          return await this.runStatement(sql, bound, options.readOnly);
         } catch (error) {
           throw mapDuckDbError(error, this.timeoutMs);
         }
@@ -198,7 +235,7 @@ export class DuckDbAdapter implements DatabaseAdapter {
     }
   }
 
-  async batch(statements: Statement[]): Promise<StatementResult[]> {
+  async batch(statements: Statement[], options: ExecuteOptions = {}): Promise<StatementResult[]> {
     const prepared = statements.map((statement, i) => {
       try {
         assertStatementAllowed(statement.sql, 'duckdb');
@@ -215,7 +252,7 @@ export class DuckDbAdapter implements DatabaseAdapter {
             const results: StatementResult[] = [];
             for (; index < prepared.length; index++) {
               const statement = prepared[index]!;
-              results.push(await this.runStatement(statement.sql, statement.bound));
+              results.push(await this.runStatement(statement.sql, statement.bound, options.readOnly));
             }
             return results;
           });
@@ -286,23 +323,38 @@ export class DuckDbAdapter implements DatabaseAdapter {
     });
   }
 
-  async insertRows(table: string, rows: Record<string, unknown>[]): Promise<number> {
-    return this.serial(async () => {
+  async insertRows(table: string, rows: Record<string, unknown>[], options: ExecuteOptions = {}): Promise<number> {
+    const inserted = await this.serial(async () => {
       if ((await this.tableKind(table)) === undefined) throw tableNotFound(table);
       const insert = prepareInsert(
         table,
         rows,
         (await this.columnsOf(table)).map((c) => c.name),
       );
+      const pk = this.eventLog ? await this.primaryKeyOf(table) : [];
       return this.withDeadline(async () => {
         try {
           return await this.inTransaction(async () => {
-            const stmt = await this.prepare(insert.sql);
+            // With the log on, each row comes back as stored (defaults, generated keys) to be recorded as its event.
+            const stmt = await this.prepare(this.eventLog ? `${insert.sql} RETURNING *` : insert.sql);
             let changes = 0;
+            const events: NewEvent[] = [];
             for (const values of insert.values) {
               stmt.clearBindings();
               stmt.bind(values.map(toDuckValue));
-              changes += (await stmt.run()).rowsChanged;
+              if (!this.eventLog) {
+                changes += (await stmt.run()).rowsChanged;
+                continue;
+              }
+              const stored = (await stmt.runAndReadAll()).convertRowObjects(toJson) as Record<string, unknown>[];
+              changes += stored.length;
+              for (const row of stored) {
+                const recordId = pk.length === 0 ? null : pk.length === 1 ? String(row[pk[0]!]) : JSON.stringify(pk.map((c) => row[c]));
+                events.push({ op: 'create', resource: null, table, recordId, before: null, after: row });
+              }
+            }
+            if (events.length > 0) {
+              await appendEvents(this.txContext(), options.context ?? { actor: { id: 'admin', roles: ['admin'] }, source: 'rows' }, events);
             }
             return changes;
           });
@@ -310,6 +362,37 @@ export class DuckDbAdapter implements DatabaseAdapter {
           throw mapDuckDbError(error, this.timeoutMs);
         }
       });
+    });
+    if (this.eventLog) this.committed();
+    return inserted;
+  }
+
+  /** Statements inside a transaction this adapter has open (for the events it records itself). */
+  private txContext(): TransactionContext {
+    return {
+      all: async (sql, params = []) => {
+        const stmt = await this.prepare(sql);
+        stmt.clearBindings();
+        if (params.length > 0) stmt.bind(params.map((value) => (Buffer.isBuffer(value) ? blobValue(value) : value)));
+        return (await stmt.runAndReadAll()).convertRowObjects(toJson) as Record<string, unknown>[];
+      },
+      run: async (sql, params = []) => {
+        const stmt = await this.prepare(sql);
+        stmt.clearBindings();
+        if (params.length > 0) stmt.bind(params.map((value) => (Buffer.isBuffer(value) ? blobValue(value) : value)));
+        return Number((await stmt.run()).rowsChanged);
+      },
+      syncCapture: async () => undefined,
+    };
+  }
+
+  async read(sql: string, params: TxValue[] = []): Promise<Record<string, unknown>[]> {
+    return this.serial(async () => {
+      try {
+        return await this.txContext().all(sql, params);
+      } catch (error) {
+        throw mapDuckDbError(error, this.timeoutMs);
+      }
     });
   }
 
@@ -386,7 +469,8 @@ export class DuckDbAdapter implements DatabaseAdapter {
     });
   }
 
-  async transaction<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: TransactionContext) => Promise<T>, _options: TransactionOptions = {}): Promise<T> {
+    let wrote = false;
     const bind = async (sql: string, params: TxValue[]) => {
       const stmt = await this.prepare(sql);
       stmt.clearBindings();
@@ -410,6 +494,7 @@ export class DuckDbAdapter implements DatabaseAdapter {
         }
       },
       run: async (sql, params = []) => {
+        wrote = true;
         try {
           // Prepared statements keep the catalogue they were bound against: after DDL, none of them is reused.
           if (/^\s*(CREATE|DROP|ALTER)\b/i.test(sql)) this.clearStatements();
@@ -418,8 +503,9 @@ export class DuckDbAdapter implements DatabaseAdapter {
           throw mapped(error);
         }
       },
+      syncCapture: async () => undefined,
     };
-    return this.serial(() =>
+    const value = await this.serial(() =>
       this.withDeadline(async () => {
         const before = this.cacheGeneration;
         try {
@@ -445,6 +531,8 @@ export class DuckDbAdapter implements DatabaseAdapter {
         return value;
       }),
     );
+    if (wrote) this.committed();
+    return value;
   }
 
   sizeBytes(): number {

@@ -6,3 +6,17 @@ export { assertStatementAllowed, leadingWords } from './sql-guard.js';
 export { buildCreateTable, parseColumnType, renderDefault, ACCEPTED_TYPES_HINT } from './column-types.js';
 export { jsonInteger } from './values.js';
 export * from './resources/index.js';
+export * from './events/types.js';
+export { EventLog, rowToEvent, type EventQuery, type EventPage, type StateAt } from './events/event-log.js';
+export { appendEvents, EVENTS_TABLE } from './events/schema.js';
+export { namesReservedObject } from './events/reserved-writes.js';
+export { DatabaseUsers, USERS_TABLE, SESSIONS_TABLE, type DatabaseUser, type Session } from './users/users.js';
+export {
+  allows,
+  bypassesPermissions,
+  hiddenFields,
+  listFilter,
+  loadPermissionLanguage,
+  unwritableFields,
+  type Operation as PermissionOperation,
+} from './resources/permissions.js';

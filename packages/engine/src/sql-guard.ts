@@ -1,5 +1,6 @@
 import { DbForgeError } from '@dbforge/contracts';
 import type { EngineName } from '@dbforge/contracts';
+import { namesSecretObject, secretObjectRefused } from './events/reserved-writes.js';
 
 /**
  * Reads the leading keywords of one SQL statement, skipping whitespace and comments, so that statements which would
@@ -76,28 +77,40 @@ function isWordChar(c: number): boolean {
 const TRANSACTION_WORDS = new Set(['BEGIN', 'COMMIT', 'END', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'START', 'ABORT']);
 
 /**
- * PRAGMAs that would undo what the worker promises (durable commits, WAL, its lock on the file, size quotas) or that
- * loosen SQLite's own safety checks. Reading them is fine; setting them is refused.
+ * The PRAGMAs a statement may give an argument or a value to: the ones that read something about a table or an index,
+ * check the database, or set the database's own version numbers. Every other PRAGMA can be read but not set: settings
+ * of the connection (foreign keys, CHECK constraints, journaling, durability, caches, triggers, ...) are DB-Forge's, and
+ * the connection is shared by every caller of the database, so one caller's setting would be everyone's.
  */
-const PROTECTED_PRAGMAS = new Set([
-  'JOURNAL_MODE',
-  'SYNCHRONOUS',
-  'LOCKING_MODE',
-  'MAX_PAGE_COUNT',
-  'WRITABLE_SCHEMA',
-  'TRUSTED_SCHEMA',
-  'CELL_SIZE_CHECK',
-  'MMAP_SIZE',
-  'QUERY_ONLY',
-  'TEMP_STORE_DIRECTORY',
-  'DATA_STORE_DIRECTORY',
-  'HARD_HEAP_LIMIT',
-  'SOFT_HEAP_LIMIT',
-  'THREADS',
-  'JOURNAL_SIZE_LIMIT',
-  'WAL_AUTOCHECKPOINT',
-  'BUSY_TIMEOUT',
+const PRAGMAS_WITH_ARGUMENTS = new Set([
+  'TABLE_INFO',
+  'TABLE_XINFO',
+  'TABLE_LIST',
+  'INDEX_LIST',
+  'INDEX_INFO',
+  'INDEX_XINFO',
+  'FOREIGN_KEY_LIST',
+  'FOREIGN_KEY_CHECK',
+  'INTEGRITY_CHECK',
+  'QUICK_CHECK',
+  'USER_VERSION',
+  'APPLICATION_ID',
+  'OPTIMIZE',
+  'INCREMENTAL_VACUUM',
+  'WAL_CHECKPOINT',
+  'DEFER_FOREIGN_KEYS',
 ]);
+
+/** DuckDB PRAGMAs that take an argument to read something (everything else with a value is a setting). */
+const DUCKDB_PRAGMAS_WITH_ARGUMENTS = new Set(['TABLE_INFO', 'STORAGE_INFO', 'SHOW']);
+
+/** A call of `query(...)` or `query_table(...)`, bare or as a quoted identifier. */
+const DYNAMIC_SQL = /(?:^|[^A-Za-z0-9_$"])"?(?:query|query_table)"?\s*\(/i;
+
+/** The statement with its comments and string literals blanked out (quoted identifiers stay). */
+function withoutLiterals(sql: string): string {
+  return sql.replace(/--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|'(?:[^']|'')*(?:'|$)/g, (match) => ' '.repeat(match.length));
+}
 
 function refuse(message: string): DbForgeError {
   return new DbForgeError('FORBIDDEN', message);
@@ -120,6 +133,7 @@ export function assertStatementAllowed(sql: string, engine: EngineName): void {
 }
 
 function checkStatement(sql: string, engine: EngineName): void {
+  if (namesSecretObject(sql)) throw secretObjectRefused();
   let words = leadingWords(sql);
   if (words[0] === 'EXPLAIN') {
     words = words[1] === 'QUERY' && words[2] === 'PLAN' ? words.slice(3) : words.slice(1);
@@ -148,8 +162,8 @@ function checkStatement(sql: string, engine: EngineName): void {
       if (words[k + 1] === '.') k += 2;
       const name = words[k];
       const next = words[k + 1];
-      if (name !== undefined && PROTECTED_PRAGMAS.has(name) && (next === '=' || next === '(')) {
-        throw refuse(`PRAGMA ${name.toLowerCase()} is managed by DB-Forge and can't be changed.`);
+      if (name !== undefined && !PRAGMAS_WITH_ARGUMENTS.has(name) && (next === '=' || next === '(')) {
+        throw refuse(`PRAGMA ${name.toLowerCase()} is managed by DB-Forge: it can be read, not set.`);
       }
     }
   } else {
@@ -161,6 +175,17 @@ function checkStatement(sql: string, engine: EngineName): void {
     }
     if (first === 'SET' || first === 'RESET') {
       throw refuse(`${first} is not allowed: the database's settings are managed by DB-Forge.`);
+    }
+    if (first === 'PRAGMA') {
+      const name = words[1];
+      const next = words[2];
+      if (name !== undefined && !DUCKDB_PRAGMAS_WITH_ARGUMENTS.has(name) && (next === '=' || next === '(')) {
+        throw refuse(`PRAGMA ${name.toLowerCase()} is managed by DB-Forge: it can be read, not set.`);
+      }
+    }
+    // Table functions that run SQL built at run time would get past every check made on the statement's text.
+    if (DYNAMIC_SQL.test(withoutLiterals(sql))) {
+      throw refuse('query() and query_table() are not allowed: write the SQL itself, so that it can be checked.');
     }
   }
 }

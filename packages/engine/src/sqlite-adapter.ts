@@ -3,13 +3,19 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DbForgeError, ENGINE_CAPABILITIES, Errors, isReservedTableName, quoteIdentifier } from '@dbforge/contracts';
 import type { ColumnDefinition, SqlParams, TableColumn, TableDetail, TableSummary } from '@dbforge/contracts';
-import { assertStatementAllowed } from './sql-guard.js';
+import { assertStatementAllowed, leadingWords } from './sql-guard.js';
+import { SqliteCapture } from './events/sqlite-capture.js';
+import { eventLogDdl } from './events/schema.js';
+import { namesReservedObject, reservedWriteRefused } from './events/reserved-writes.js';
+import type { CaptureConfig, ChangeContext } from './events/types.js';
 import { buildCreateTable } from './column-types.js';
 import { prepareInsert, prepareSelect, tableNotFound } from './table-ops.js';
 import { jsonInteger, jsonSafeRow, normaliseParams, type BindValue } from './values.js';
 import { batchError } from './batch-error.js';
+import { readOnlyRefusal } from './read-only.js';
 import type {
   DatabaseAdapter,
+  ExecuteOptions,
   TransactionContext,
   TxValue,
   ExecResult,
@@ -20,12 +26,34 @@ import type {
   SelectRowsOptions,
   Statement,
   StatementResult,
+  TransactionOptions,
 } from './types.js';
 
 export const SQLITE_FILE = 'data.sqlite';
 const STATEMENT_CACHE_SIZE = 256;
 
 type Stmt = Database.Statement<unknown[], Record<string, unknown>>;
+
+/** What the adapter needs to know about a statement's text before running it for a request, computed once per text. */
+interface StatementMeta {
+  /** It names a `_dbforge_` object (refused when it writes). */
+  reserved: boolean;
+  /** It can change the schema (anything but plain DML): the triggers are checked after it. */
+  ddl: boolean;
+  /** It can't run inside a transaction (VACUUM) or must not (PRAGMA settings of the connection). */
+  standalone: boolean;
+}
+
+const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'REPLACE', 'WITH', 'SELECT', 'VALUES']);
+
+function statementMeta(sql: string): StatementMeta {
+  let words = leadingWords(sql, 3);
+  if (words[0] === 'EXPLAIN') words = words[1] === 'QUERY' ? words.slice(3) : words.slice(1);
+  const first = words[0] ?? '';
+  return { reserved: namesReservedObject(sql), ddl: !DML.has(first), standalone: first === 'VACUUM' || first === 'PRAGMA' };
+}
+
+const ROWS_CONTEXT: ChangeContext = { actor: { id: 'admin', roles: ['admin'] }, source: 'rows' };
 
 /** better-sqlite3 raises these for misuse of parameters; they are the caller's SQL mistakes, not ours. */
 function isBindingError(error: unknown): error is Error {
@@ -97,6 +125,10 @@ export class SqliteAdapter implements DatabaseAdapter {
   private readonly file: string;
   private readonly limits: ResultLimits;
   private readonly cache = new Map<string, Stmt>();
+  private readonly metas = new Map<string, StatementMeta>();
+  private readonly capture: SqliteCapture;
+  private readonly listeners: (() => void)[] = [];
+  private quotaBytes: number | null = null;
   /**
    * Set while a transaction of `transaction()` is open. Its work awaits between statements, and the connection is
    * shared: every other call waits for it, so nothing lands inside another request's transaction.
@@ -112,6 +144,55 @@ export class SqliteAdapter implements DatabaseAdapter {
     this.db.pragma(`synchronous = ${options.sqliteSynchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
+    if (options.maxDatabaseBytes) {
+      // SQLite enforces the quota itself: a write that needs a page past the limit fails, and its transaction with it.
+      const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+      this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxDatabaseBytes / pageSize))}`);
+      this.quotaBytes = options.maxDatabaseBytes;
+    }
+    for (const sql of eventLogDdl('sqlite')) this.db.prepare(sql).run();
+    this.capture = new SqliteCapture(this.db);
+    this.capture.enabled = options.eventLog ?? true;
+  }
+
+  get eventLog(): boolean {
+    return this.capture.enabled;
+  }
+
+  onCommit(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  configureCapture(config: CaptureConfig): void {
+    this.capture.configure(config);
+  }
+
+  private committed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  private meta(sql: string): StatementMeta {
+    let meta = this.metas.get(sql);
+    if (meta === undefined) {
+      meta = statementMeta(sql);
+      if (this.metas.size >= STATEMENT_CACHE_SIZE * 4) this.metas.clear();
+      this.metas.set(sql, meta);
+    }
+    return meta;
+  }
+
+  /**
+   * A statement of a request inside the open transaction: refused when it would write to a `_dbforge_` object, and
+   * followed by a trigger sync when it changed the schema (so that a table made by a batch is captured at once).
+   */
+  private runGuarded(sql: string, bound: BindValue[] | Record<string, BindValue>, readOnly = false): StatementResult {
+    const stmt = this.prepare(sql);
+    if (stmt.readonly) return this.runStatement(sql, bound, readOnly);
+    const meta = this.meta(sql);
+    if (meta.reserved) throw reservedWriteRefused();
+    const result = this.runStatement(sql, bound, readOnly);
+    if (meta.ddl && this.capture.schemaChanged()) this.capture.sync(true);
+    return result;
   }
 
   private prepare(sql: string): Stmt {
@@ -127,8 +208,10 @@ export class SqliteAdapter implements DatabaseAdapter {
     return stmt;
   }
 
-  private runStatement(sql: string, bound: BindValue[] | Record<string, BindValue>): StatementResult {
+  private runStatement(sql: string, bound: BindValue[] | Record<string, BindValue>, readOnly = false): StatementResult {
     const stmt = this.prepare(sql);
+    // SQLite itself says whether the statement writes (WITH ... INSERT, PRAGMA assignments and RETURNING included).
+    if (readOnly && !stmt.readonly) throw readOnlyRefusal();
     if (stmt.reader) return this.readRows(stmt, bound);
     const info = stmt.run(bound);
     const exec: ExecResult = {
@@ -174,20 +257,49 @@ export class SqliteAdapter implements DatabaseAdapter {
     if (this.db.inTransaction) this.db.prepare('ROLLBACK').run();
   }
 
-  async execute(sql: string, params?: SqlParams): Promise<StatementResult> {
+  /** A full database is the quota when there is one (the disk can be full too, but the quota is hit first). */
+  private mapError(error: unknown): DbForgeError {
+    if (this.quotaBytes !== null && error instanceof Database.SqliteError && error.code === 'SQLITE_FULL') {
+      return new DbForgeError('QUOTA_EXCEEDED', `The database has reached its size limit of ${this.quotaBytes} bytes (its tenant's quota); the write was not applied.`);
+    }
+    return mapSqliteError(error);
+  }
+
+  async execute(sql: string, params?: SqlParams, options: ExecuteOptions = {}): Promise<StatementResult> {
     if (this.txOpen !== null) await this.idle();
     assertStatementAllowed(sql, 'sqlite');
     const bound = normaliseParams(params);
+    let wrote = false;
     try {
-      return this.runStatement(sql, bound);
+      const stmt = this.prepare(sql);
+      if (stmt.readonly || options.readOnly) return this.runStatement(sql, bound, options.readOnly);
+      const meta = this.meta(sql);
+      if (meta.reserved) throw reservedWriteRefused();
+      this.capture.ensureReady();
+      const result = this.capture.withContext(options.context, true, () => {
+        if (meta.standalone) {
+          const out = this.runStatement(sql, bound);
+          if (this.capture.schemaChanged()) this.capture.sync(false);
+          return out;
+        }
+        // A write is its own transaction, so that its events (and the triggers of a table it creates) commit with it.
+        return this.db.transaction(() => {
+          const out = this.runStatement(sql, bound);
+          if (meta.ddl && this.capture.schemaChanged()) this.capture.sync(true);
+          return out;
+        })();
+      });
+      wrote = true;
+      return result;
     } catch (error) {
-      throw mapSqliteError(error);
+      throw this.mapError(error);
     } finally {
       this.closeStrayTransaction();
+      if (wrote) this.committed();
     }
   }
 
-  async batch(statements: Statement[]): Promise<StatementResult[]> {
+  async batch(statements: Statement[], options: ExecuteOptions = {}): Promise<StatementResult[]> {
     if (this.txOpen !== null) await this.idle();
     let index = 0;
     const prepared = statements.map((statement, i) => {
@@ -202,13 +314,16 @@ export class SqliteAdapter implements DatabaseAdapter {
     const run = this.db.transaction(() =>
       prepared.map((statement, i) => {
         index = i;
-        return this.runStatement(statement.sql, statement.bound);
+        return this.runGuarded(statement.sql, statement.bound, options.readOnly);
       }),
     );
     try {
-      return run();
+      this.capture.ensureReady();
+      const results = this.capture.withContext(options.context, true, run);
+      this.committed();
+      return results;
     } catch (error) {
-      throw batchError(mapSqliteError(error), index, statements.length, statements[index]?.sql ?? '');
+      throw batchError(this.mapError(error), index, statements.length, statements[index]?.sql ?? '');
     } finally {
       this.closeStrayTransaction();
     }
@@ -256,7 +371,11 @@ export class SqliteAdapter implements DatabaseAdapter {
       throw new DbForgeError('CONFLICT', `Table '${table}' already exists.`);
     }
     try {
-      this.db.prepare(ddl).run();
+      // The new table's triggers are made in the same transaction: no write can reach it uncaptured.
+      this.db.transaction(() => {
+        this.db.prepare(ddl).run();
+        this.capture.sync(false);
+      })();
     } catch (error) {
       if (error instanceof Database.SqliteError && /already exists/.test(error.message)) {
         throw new DbForgeError('CONFLICT', `Table '${table}' already exists.`);
@@ -265,7 +384,7 @@ export class SqliteAdapter implements DatabaseAdapter {
     }
   }
 
-  async insertRows(table: string, rows: Record<string, unknown>[]): Promise<number> {
+  async insertRows(table: string, rows: Record<string, unknown>[], options: ExecuteOptions = {}): Promise<number> {
     if (this.txOpen !== null) await this.idle();
     const kind = this.tableKind(table);
     if (kind === undefined) throw tableNotFound(table);
@@ -281,9 +400,12 @@ export class SqliteAdapter implements DatabaseAdapter {
         for (const values of insert.values) changes += stmt.run(values).changes;
         return changes;
       });
-      return run();
+      this.capture.ensureReady();
+      const changes = this.capture.withContext(options.context ?? ROWS_CONTEXT, true, run);
+      this.committed();
+      return changes;
     } catch (error) {
-      throw mapSqliteError(error);
+      throw this.mapError(error);
     }
   }
 
@@ -363,10 +485,24 @@ export class SqliteAdapter implements DatabaseAdapter {
     while (this.txOpen !== null) await this.txOpen;
   }
 
-  async transaction<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
+  async read(sql: string, params: TxValue[] = []): Promise<Record<string, unknown>[]> {
+    if (this.txOpen !== null) await this.idle();
+    try {
+      const rows = this.prepare(sql).all(sqliteValues(params));
+      for (const row of rows) jsonSafeRow(row);
+      return rows;
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
+  }
+
+  async transaction<T>(work: (tx: TransactionContext) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     await this.idle();
     let release!: () => void;
     this.txOpen = new Promise<void>((resolve) => (release = resolve));
+    const triggers = !options.recordsEvents;
+    const exit = this.capture.enter(options.context, triggers);
+    let wrote = false;
     // Engine failures are mapped where they happen; what `work` throws itself passes through as it is.
     const tx: TransactionContext = {
       all: async (sql, params = []) => {
@@ -379,11 +515,15 @@ export class SqliteAdapter implements DatabaseAdapter {
         }
       },
       run: async (sql, params = []) => {
+        wrote = true;
         try {
           return this.prepare(sql).run(sqliteValues(params)).changes;
         } catch (error) {
           throw mapTransactionError(error);
         }
+      },
+      syncCapture: async () => {
+        this.capture.sync(false);
       },
     };
     try {
@@ -392,17 +532,21 @@ export class SqliteAdapter implements DatabaseAdapter {
       } catch (error) {
         throw mapTransactionError(error);
       }
+      if (triggers) this.capture.ensureReady();
       const value = await work(tx);
       try {
+        if (wrote && this.capture.schemaChanged()) this.capture.sync(false);
         this.db.prepare('COMMIT').run();
       } catch (error) {
         throw mapTransactionError(error);
       }
+      if (wrote) this.committed();
       return value;
     } catch (error) {
       this.closeStrayTransaction();
       throw error;
     } finally {
+      exit();
       this.txOpen = null;
       release();
     }

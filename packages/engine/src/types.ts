@@ -6,6 +6,7 @@ import type {
   TableDetail,
   TableSummary,
 } from '@dbforge/contracts';
+import type { CaptureConfig, ChangeContext } from './events/types.js';
 
 export interface ResultColumn {
   name: string;
@@ -34,6 +35,23 @@ export interface Statement {
   params?: SqlParams | undefined;
 }
 
+export interface ExecuteOptions {
+  /** Refuse (403) any statement the engine says would write: for read-only keys and viewers. */
+  readOnly?: boolean | undefined;
+  /** Who writes and why: recorded with the change events of the write. */
+  context?: ChangeContext | undefined;
+}
+
+export interface TransactionOptions {
+  /** Who writes and why: recorded with the change events of the write. */
+  context?: ChangeContext | undefined;
+  /**
+   * The caller records the change events of its writes itself (the resource engine, which knows the API's view of a
+   * record): the engine's own capture (SQLite's triggers) skips them, so that each change is recorded exactly once.
+   */
+  recordsEvents?: boolean | undefined;
+}
+
 export interface ResultLimits {
   /** Rows returned at most by one statement; more rows set `truncated`. */
   maxResultRows: number;
@@ -56,6 +74,10 @@ export interface OpenOptions {
   sqliteSynchronous?: 'FULL' | 'NORMAL';
   /** A DuckDB statement running longer than this is interrupted (SQLite statements are stopped by the gateway). */
   statementTimeoutMs?: number;
+  /** The database's size quota: writes that would grow it past this fail with QUOTA_EXCEEDED. */
+  maxDatabaseBytes?: number | null | undefined;
+  /** Record committed writes in the event log (default true). */
+  eventLog?: boolean | undefined;
 }
 
 /** A value bound to a statement that the engine itself built (booleans are stored as the engine stores them). */
@@ -70,6 +92,8 @@ export interface TransactionContext {
   all(sql: string, params?: TxValue[]): Promise<Record<string, unknown>[]>;
   /** Runs a statement that returns no rows; answers the number of rows changed. */
   run(sql: string, params?: TxValue[]): Promise<number>;
+  /** After DDL: brings the engine's change capture in step with the tables (SQLite's triggers), in this transaction. */
+  syncCapture(): Promise<void>;
 }
 
 /**
@@ -80,11 +104,11 @@ export interface DatabaseAdapter {
   readonly engine: EngineName;
   readonly capabilities: EngineCapabilities;
   /** Runs one statement. */
-  execute(sql: string, params?: SqlParams): Promise<StatementResult>;
+  execute(sql: string, params?: SqlParams, options?: ExecuteOptions): Promise<StatementResult>;
   /** Runs statements in order in one transaction: all of them or none. */
-  batch(statements: Statement[]): Promise<StatementResult[]>;
+  batch(statements: Statement[], options?: ExecuteOptions): Promise<StatementResult[]>;
   createTable(table: string, columns: ColumnDefinition[]): Promise<void>;
-  insertRows(table: string, rows: Record<string, unknown>[]): Promise<number>;
+  insertRows(table: string, rows: Record<string, unknown>[], options?: ExecuteOptions): Promise<number>;
   selectRows(table: string, options: SelectRowsOptions): Promise<{ rows: Record<string, unknown>[]; truncated: boolean }>;
   listTables(): Promise<TableSummary[]>;
   describeTable(table: string): Promise<TableDetail | undefined>;
@@ -93,7 +117,15 @@ export interface DatabaseAdapter {
    * database meanwhile, so checks made inside hold until the commit. A constraint the engine enforces (a unique index)
    * answers CONFLICT.
    */
-  transaction<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: TransactionContext) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Runs one read statement that DB-Forge built itself (no guard, no caps, no transaction of its own). */
+  read(sql: string, params?: TxValue[]): Promise<Record<string, unknown>[]>;
+  /** Whether committed writes are recorded in the event log (the database's `event_log` setting). */
+  readonly eventLog: boolean;
+  /** Called after every commit that may have written (a statement, a batch, a transaction): new events may be waiting. */
+  onCommit(listener: () => void): void;
+  /** How the capture treats resource tables (the resource engine supplies it when it opens). */
+  configureCapture(config: CaptureConfig): void;
   /** Bytes on disk of the database's files (write-ahead log included). */
   sizeBytes(): number;
   close(): Promise<void>;

@@ -31,6 +31,11 @@ describe('assertStatementAllowed', () => {
     ['PRAGMA journal_mode = DELETE', 'FORBIDDEN'],
     ['pragma main.synchronous=OFF', 'FORBIDDEN'],
     ['PRAGMA writable_schema(1)', 'FORBIDDEN'],
+    // Settings of the shared connection: one caller's would be everyone's.
+    ['PRAGMA foreign_keys = OFF', 'FORBIDDEN'],
+    ['PRAGMA ignore_check_constraints = ON', 'FORBIDDEN'],
+    ['PRAGMA recursive_triggers(1)', 'FORBIDDEN'],
+    ['PRAGMA cache_size = -2000000', 'FORBIDDEN'],
     ['BEGIN', 'BAD_REQUEST'],
     ['begin immediate transaction', 'BAD_REQUEST'],
     ['COMMIT', 'BAD_REQUEST'],
@@ -44,7 +49,9 @@ describe('assertStatementAllowed', () => {
     'SELECT 1',
     'PRAGMA journal_mode',
     'PRAGMA table_info(users)',
-    'PRAGMA foreign_keys = OFF',
+    'PRAGMA foreign_keys',
+    'PRAGMA user_version = 7',
+    'PRAGMA main.index_list(users)',
     'VACUUM',
     "SELECT 'ATTACH DATABASE' AS text",
     'WITH x AS (SELECT 1) SELECT * FROM x',
@@ -66,3 +73,39 @@ describe('assertStatementAllowed', () => {
     expect(refusal(sql, 'duckdb')).toBe(code);
   });
 });
+
+describe('secret objects', () => {
+  it.each([
+    'SELECT * FROM _dbforge_secret_passwords',
+    'SELECT password_hash FROM "_DBFORGE_SECRET_PASSWORDS"',
+    "SELECT * FROM '_dbforge_secret_passwords'",
+    'SELECT * FROM main.[_dbforge_secret_passwords]',
+    'CREATE VIEW v AS SELECT * FROM `_dbforge_secret_passwords`',
+    'WITH x AS (SELECT * FROM _dbforge_secret_passwords) SELECT * FROM x',
+  ])('refuses naming them at all, even to read: %s', (sql) => {
+    expect(refusal(sql)).toBe('FORBIDDEN');
+    expect(refusal(sql, 'duckdb')).toBe('FORBIDDEN');
+  });
+
+  it("still lets the database's users be read and joined", () => {
+    expect(refusal('SELECT u.email FROM _dbforge_users u JOIN orders o ON o.owner = u.id')).toBeUndefined();
+  });
+});
+
+describe('DuckDB dynamic SQL and settings', () => {
+  it.each([
+    "SELECT * FROM query_table('_dbforge_' || 'secret_passwords')",
+    "SELECT * FROM query('SELECT 1')",
+    'SELECT * FROM "query_table"(\'t\')',
+    "SELECT * FROM QUERY_TABLE (upper('t'))",
+    "PRAGMA memory_limit = '64GB'",
+    'PRAGMA threads(64)',
+  ])('refuses %s', (sql) => {
+    expect(refusal(sql, 'duckdb')).toBe('FORBIDDEN');
+  });
+
+  it.each(["SELECT 'query(1)' AS text", 'SELECT query_count FROM stats', 'PRAGMA table_info(t)', 'PRAGMA database_size'])('allows %s', (sql) => {
+    expect(refusal(sql, 'duckdb')).toBeUndefined();
+  });
+});
+

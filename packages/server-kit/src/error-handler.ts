@@ -70,6 +70,8 @@ export function toDbForgeError(error: unknown, options: ErrorHandlerOptions = {}
 }
 
 export function sendError(reply: FastifyReply, error: DbForgeError): FastifyReply {
+  const retryAfter = (error.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   return reply.code(error.status).header(WorkerHeaders.errorCode, error.code).type('application/json').send(error.toEnvelope());
 }
 

@@ -3,3 +3,4 @@ export { errorHandlerPlugin, toDbForgeError, sendError, type ErrorHandlerOptions
 export { jsonBodyPlugin } from './json-body.js';
 export { loggerOptions, requestLogController, LOG_LEVELS, type LogLevel } from './logger.js';
 export { readConfig, LogLevelSchema, type EnvSpec } from './config.js';
+export { LoginThrottle, SignInThrottle, ACCOUNT_THROTTLE, ADDRESS_THROTTLE, type ThrottleOptions } from './login-throttle.js';

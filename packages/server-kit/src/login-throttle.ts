@@ -14,13 +14,28 @@ export interface ThrottleOptions {
   forgetMs: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleOptions = {
+/** Accounts: a few tries, then slower, then locked for a while. */
+export const ACCOUNT_THROTTLE: ThrottleOptions = {
   freeFailures: 3,
   lockAfter: 10,
   delayMs: 1000,
   lockMs: 15 * 60 * 1000,
   forgetMs: 60 * 60 * 1000,
 };
+
+/**
+ * Addresses: far more room, since many people may sign in from one address (an office, the console's server), so
+ * that a guesser spread over many accounts is still slowed, without one address locking everyone out soon.
+ */
+export const ADDRESS_THROTTLE: ThrottleOptions = {
+  freeFailures: 20,
+  lockAfter: 200,
+  delayMs: 250,
+  lockMs: 15 * 60 * 1000,
+  forgetMs: 60 * 60 * 1000,
+};
+
+export const DEFAULT_THROTTLE = ACCOUNT_THROTTLE;
 
 interface Entry {
   failures: number;
@@ -32,7 +47,7 @@ export class LoginThrottle {
   private readonly entries = new Map<string, Entry>();
 
   constructor(
-    private readonly options: ThrottleOptions = DEFAULT_THROTTLE,
+    private readonly options: ThrottleOptions = ACCOUNT_THROTTLE,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -68,6 +83,14 @@ export class LoginThrottle {
     for (const key of keys) this.entries.delete(key);
   }
 
+  /** Takes back one failure that turned out to be a success (a lock already set stays). */
+  undo(keys: string[]): void {
+    for (const key of keys) {
+      const entry = this.entries.get(key);
+      if (entry && entry.failures > 0) entry.failures -= 1;
+    }
+  }
+
   private fresh(key: string, now: number): Entry | undefined {
     const entry = this.entries.get(key);
     if (entry && now - entry.last > this.options.forgetMs && entry.lockedUntil <= now) {
@@ -79,5 +102,47 @@ export class LoginThrottle {
 
   private sweep(now: number): void {
     for (const [key, entry] of this.entries) if (now - entry.last > this.options.forgetMs && entry.lockedUntil <= now) this.entries.delete(key);
+  }
+}
+
+/** Sign-in throttling by account and by address, each with its own limits. */
+export class SignInThrottle {
+  private readonly accounts: LoginThrottle;
+  private readonly addresses: LoginThrottle;
+
+  constructor(now: () => number = Date.now) {
+    this.accounts = new LoginThrottle(ACCOUNT_THROTTLE, now);
+    this.addresses = new LoginThrottle(ADDRESS_THROTTLE, now);
+  }
+
+  retryAfter(account: string, address: string): number {
+    return Math.max(this.accounts.retryAfter([account]), this.addresses.retryAfter([address]));
+  }
+
+  /**
+   * Counts a sign-in attempt before its password is checked, so that a burst of parallel attempts is throttled as it
+   * arrives rather than after the (slow) checks. Answers the seconds to wait when the attempt may not be made (it is
+   * then not counted), or 0. Follow with `succeeded` when the password was right; a failure needs nothing more.
+   */
+  attempt(account: string, address: string): number {
+    const wait = this.retryAfter(account, address);
+    if (wait === 0) this.failure(account, address);
+    return wait;
+  }
+
+  /** The attempt succeeded: the account's counter is cleared, and the address's attempt is not held against it. */
+  succeeded(account: string, address: string): void {
+    this.accounts.success([account]);
+    this.addresses.undo([address]);
+  }
+
+  failure(account: string, address: string): void {
+    this.accounts.failure([account]);
+    this.addresses.failure([address]);
+  }
+
+  /** A success clears the account; the address keeps its count (one success does not excuse many failures). */
+  success(account: string): void {
+    this.accounts.success([account]);
   }
 }

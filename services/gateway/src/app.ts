@@ -5,6 +5,10 @@ import { Defaults, Errors } from '@dbforge/contracts';
 import { errorHandlerPlugin, jsonBodyPlugin, loggerOptions, requestLogController, validatorCompiler } from '@dbforge/server-kit';
 import type { GatewayConfig } from './config.js';
 import { authPlugin } from './plugins/auth.js';
+import { accessPlugin } from './plugins/access.js';
+import { securityPlugin } from './plugins/security.js';
+import { authRoutes } from './routes/auth.js';
+import { tenantRoutes } from './routes/tenants.js';
 import { catalogPlugin } from './plugins/catalog.js';
 import { databasesPlugin } from './plugins/databases.js';
 import { docsPlugin } from './plugins/docs.js';
@@ -14,11 +18,16 @@ import { runtimePlugin } from './plugins/runtime.js';
 import { adminDatabaseRoutes } from './routes/admin-databases.js';
 import { adminGatewayRoutes } from './routes/admin-gateway.js';
 import { dataRoutes } from './routes/data.js';
+import websocket from '@fastify/websocket';
+import { realtimeProxyRoutes } from './forward/realtime.js';
+import { auditPlugin } from './plugins/audit.js';
+import { auditRoutes } from './routes/audit.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { schemaDocumentRoutes } from './routes/schemas.js';
 import { serviceRoutes } from './routes/service.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { requestId } from './request-id.js';
+import { KnownCredentials } from './auth/known-credentials.js';
 
 export interface GatewayAppOptions {
   config: GatewayConfig;
@@ -41,14 +50,21 @@ export const gatewayApp = fp(
     });
     await app.register(jsonBodyPlugin);
     await app.register(docsPlugin, { version: GATEWAY_VERSION });
+    const knownCredentials = new KnownCredentials();
+    await app.register(securityPlugin, { corsOrigins: config.corsOrigins, rateLimitPerSecond: config.rateLimitPerSecond, knownCredentials });
+    await app.register(catalogPlugin, { dataDir: config.dataDir });
+    await app.register(auditPlugin);
     await app.register(authPlugin, {
       key: config.adminKey,
       keyFile: config.adminKeyFile,
       secretsDir: config.secretsDir,
       metricsPublic: config.metricsPublic,
+      tokenSecret: config.tokenSecret,
+      accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+      knownCredentials,
       ...(options.onGeneratedKey ? { onGeneratedKey: options.onGeneratedKey } : {}),
     });
-    await app.register(catalogPlugin, { dataDir: config.dataDir });
+    await app.register(accessPlugin);
     await app.register(runtimePlugin, { config });
     await app.register(databasesPlugin, { config });
     await app.register(hooksPlugin, { config });
@@ -61,8 +77,14 @@ export const gatewayApp = fp(
     await app.register(serviceRoutes, { version: GATEWAY_VERSION });
     await app.register(metricsRoutes);
     await app.register(adminGatewayRoutes);
+    await app.register(authRoutes, { refreshTokenTtlSeconds: config.refreshTokenTtlSeconds, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
+    await app.register(tenantRoutes);
     await app.register(adminDatabaseRoutes);
     await app.register(webhookRoutes);
+    // WebSocket upgrades go through the router, so authentication and access checks run for them too.
+    await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } });
+    await app.register(realtimeProxyRoutes);
+    await app.register(auditRoutes);
     await app.register(dataRoutes);
     await app.register(schemaDocumentRoutes);
   },

@@ -40,6 +40,20 @@ export const GatewayEnvSchema = Type.Object({
   DBFORGE_HOOK_RETRY_BASE_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 2000, description: 'milliseconds before the first retry of an after-hook delivery (doubled each time)' }),
   DBFORGE_HOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 15, description: 'attempts of an after-hook delivery before it is kept as dead' }),
   DBFORGE_HOOK_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000, description: "milliseconds between sweeps of the workers' outboxes" }),
+  DBFORGE_TOKEN_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'at least 32 characters' })),
+  DBFORGE_ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 900, description: 'seconds' }),
+  DBFORGE_REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 300, maximum: 31_536_000, default: 2_592_000, description: 'seconds' }),
+  DBFORGE_RATE_LIMIT_PER_SECOND: Type.Integer({
+    minimum: 0,
+    default: 2000,
+    description: 'requests per second per key (per address without one); 0 turns it off',
+  }),
+  DBFORGE_CORS_ORIGINS: Type.String({ default: '', description: 'comma-separated origins, such as https://app.example.com' }),
+  DBFORGE_EVENT_LOG: Bool(true, 'record committed writes in the event log of new databases'),
+  DBFORGE_EVENT_RETENTION_DAYS: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500, description: 'days events are kept (unset: forever)' })),
+  DBFORGE_EVENT_RETENTION_EVENTS: Type.Optional(Type.Integer({ minimum: 100, description: 'newest events kept (unset: all)' })),
+  DBFORGE_REALTIME_BUFFER_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, default: 1024 * 1024, description: 'bytes a realtime subscriber may leave unread' }),
+  DBFORGE_REALTIME_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 15_000, description: 'milliseconds between keep-alives of realtime connections' }),
   DBFORGE_LOG_LEVEL: LogLevelSchema(),
   DBFORGE_LOG_REQUESTS: Bool(false, 'log one line per request'),
   DBFORGE_METRICS_PUBLIC: Bool(false, 'serve /metrics without a key'),
@@ -62,6 +76,11 @@ export interface GatewayConfig {
   workerEntry?: string | undefined;
   /** Webhooks of resource hooks: their deadline and the after-hook retry schedule. */
   hooks: { timeoutMs: number; retryBaseMs: number; maxAttempts: number; sweepIntervalMs: number };
+  tokenSecret?: string | undefined;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  rateLimitPerSecond: number;
+  corsOrigins: string[];
   logLevel: LogLevel;
   logRequests: boolean;
   metricsPublic: boolean;
@@ -87,6 +106,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
       memoryMb: e.DBFORGE_WORKER_MEMORY_MB,
       cpus: e.DBFORGE_WORKER_CPUS,
       pidsLimit: e.DBFORGE_WORKER_PIDS,
+      eventLog: e.DBFORGE_EVENT_LOG,
+      eventRetentionDays: e.DBFORGE_EVENT_RETENTION_DAYS ?? null,
+      eventRetentionEvents: e.DBFORGE_EVENT_RETENTION_EVENTS ?? null,
+      realtimeBufferBytes: e.DBFORGE_REALTIME_BUFFER_BYTES,
+      realtimeHeartbeatMs: e.DBFORGE_REALTIME_HEARTBEAT_MS,
     },
     docker: {
       socket: e.DBFORGE_DOCKER_SOCKET,
@@ -104,9 +128,33 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
       maxAttempts: e.DBFORGE_HOOK_MAX_ATTEMPTS,
       sweepIntervalMs: e.DBFORGE_HOOK_SWEEP_INTERVAL_MS,
     },
+    tokenSecret: e.DBFORGE_TOKEN_SECRET,
+    accessTokenTtlSeconds: e.DBFORGE_ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: e.DBFORGE_REFRESH_TOKEN_TTL_SECONDS,
+    rateLimitPerSecond: e.DBFORGE_RATE_LIMIT_PER_SECOND,
+    corsOrigins: parseOrigins(e.DBFORGE_CORS_ORIGINS),
     logLevel: e.DBFORGE_LOG_LEVEL,
     logRequests: e.DBFORGE_LOG_REQUESTS,
     metricsPublic: e.DBFORGE_METRICS_PUBLIC,
     trustProxy: e.DBFORGE_TRUST_PROXY,
   };
+}
+
+/** CORS origins: exact origins only. `*` is refused: the API takes credentials, and a wildcard would hand them out. */
+function parseOrigins(text: string): string[] {
+  const origins = text.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (origin === '*' || url === undefined || url.origin !== origin) {
+      throw new Error(
+        `Invalid configuration:\n  DBFORGE_CORS_ORIGINS: '${origin}' is not an origin such as https://app.example.com (no wildcard, no path)`,
+      );
+    }
+  }
+  return origins;
 }

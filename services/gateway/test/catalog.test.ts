@@ -9,11 +9,12 @@ describe('Catalog', () => {
   it('keeps databases across a reopen and finds names regardless of case', () => {
     const file = path.join(tempDir(), 'catalog.sqlite');
     const catalog = Catalog.open(file);
-    catalog.insert({ name: 'Orders', engine: 'duckdb', containerId: 'abc', createdAt: '2026-01-01T00:00:00.000Z', settings: { max_result_rows: 5 } });
+    catalog.insert({ name: 'Orders', tenantId: 'default', engine: 'duckdb', containerId: 'abc', createdAt: '2026-01-01T00:00:00.000Z', settings: { max_result_rows: 5 } });
     catalog.close();
     const reopened = Catalog.open(file);
     expect(reopened.get('Orders')).toEqual({
       name: 'Orders',
+      tenantId: 'default',
       engine: 'duckdb',
       containerId: 'abc',
       createdAt: '2026-01-01T00:00:00.000Z',
@@ -21,7 +22,7 @@ describe('Catalog', () => {
     });
     expect(reopened.get('orders')).toBeUndefined();
     expect(reopened.findIgnoringCase('orders')?.name).toBe('Orders');
-    expect(() => reopened.insert({ name: 'ORDERS', engine: 'sqlite', containerId: 'x', createdAt: 'now', settings: {} })).toThrow();
+    expect(() => reopened.insert({ name: 'ORDERS', tenantId: 'default', engine: 'sqlite', containerId: 'x', createdAt: 'now', settings: {} })).toThrow();
     expect(reopened.delete('Orders')).toBe(true);
     expect(reopened.list()).toEqual([]);
     reopened.close();

@@ -32,7 +32,7 @@ async function query(r: ProcessRuntime, name: string, sql: string): Promise<{ st
   const response = await endpoint.dispatcher.request({
     path: `/api/db/${name}/query`,
     method: 'POST',
-    headers: { 'content-type': 'application/json', [WorkerHeaders.secret]: endpoint.secret },
+    headers: { 'content-type': 'application/json', [WorkerHeaders.secret]: endpoint.secret, [WorkerHeaders.actor]: JSON.stringify({ id: 'admin', kind: 'platform', roles: ['admin'] }) },
     body: JSON.stringify({ sql }),
   });
   return { status: response.statusCode, body: await response.body.json() };

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { type DbForgeError } from '@dbforge/contracts';
 import { capabilities, type Identity } from '../src/tenancy/access.js';
-import { LoginThrottle } from '../src/tenancy/login-throttle.js';
+import { LoginThrottle } from '@dbforge/server-kit';
 import { hashPassword, newApiKey, parseApiKey, verifyPassword } from '../src/tenancy/secrets.js';
 import { TENANCY_MIGRATION, TenancyStore } from '../src/tenancy/store.js';
 

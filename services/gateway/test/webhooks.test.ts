@@ -9,7 +9,7 @@ describe('webhooks in the catalogue', () => {
   it('keeps webhooks across a reopen, lists hook names for the worker header, and drops them with their database', () => {
     const file = path.join(tempDir(), 'catalog.sqlite');
     const catalog = Catalog.open(file);
-    catalog.insert({ name: 'shop', engine: 'sqlite', containerId: 'a', createdAt: '2026-01-01T00:00:00.000Z', settings: {} });
+    catalog.insert({ name: 'shop', tenantId: 'default', engine: 'sqlite', containerId: 'a', createdAt: '2026-01-01T00:00:00.000Z', settings: {} });
     expect(catalog.hookHeader('shop')).toBeUndefined();
     expect(catalog.putWebhook('shop', 'b_hook', 'https://x.example/b', 'secret-b-0123456789').created).toBe(true);
     catalog.putWebhook('shop', 'a_hook', 'https://x.example/a', 'secret-a-0123456789');
@@ -30,7 +30,7 @@ describe('webhooks in the catalogue', () => {
     // A database spawned again under the same name never inherits the webhooks of the pruned one.
     reopened.delete('shop');
     expect(reopened.hookHeader('shop')).toBeUndefined();
-    reopened.insert({ name: 'shop', engine: 'sqlite', containerId: 'b', createdAt: '2026-01-02T00:00:00.000Z', settings: {} });
+    reopened.insert({ name: 'shop', tenantId: 'default', engine: 'sqlite', containerId: 'b', createdAt: '2026-01-02T00:00:00.000Z', settings: {} });
     reopened.close();
     expect(Catalog.open(file).listWebhooks('shop')).toEqual([]);
   });

@@ -16,7 +16,14 @@ export const WorkerEnvSchema = Type.Object({
   DBFORGE_MAX_RESULT_ROWS: Type.Integer({ minimum: 1, default: Defaults.maxResultRows, description: 'rows' }),
   DBFORGE_MAX_RESULT_BYTES: Type.Integer({ minimum: 1024, default: Defaults.maxResultBytes, description: 'bytes' }),
   DBFORGE_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: Defaults.maxBodyBytes, description: 'bytes' }),
+  DBFORGE_MAX_DATABASE_BYTES: Type.Optional(Type.Integer({ minimum: 65_536, description: "bytes: the database's size quota" })),
   DBFORGE_SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL', description: 'FULL or NORMAL' }),
+  DBFORGE_EVENT_LOG: Type.Boolean({ default: true, description: 'true or false: record committed writes in the event log' }),
+  DBFORGE_EVENT_RETENTION_DAYS: Type.Optional(Type.Integer({ minimum: 1, description: 'days events are kept' })),
+  DBFORGE_EVENT_RETENTION_EVENTS: Type.Optional(Type.Integer({ minimum: 100, description: 'newest events kept' })),
+  DBFORGE_EVENT_RETENTION_INTERVAL_MS: Type.Integer({ minimum: 1000, default: 600_000, description: 'milliseconds between retention runs' }),
+  DBFORGE_REALTIME_BUFFER_BYTES: Type.Integer({ minimum: 1024, default: 1024 * 1024, description: 'bytes a realtime subscriber may leave unread' }),
+  DBFORGE_REALTIME_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 15_000, description: 'milliseconds between keep-alives' }),
   DBFORGE_LOG_LEVEL: LogLevelSchema(),
 });
 export type WorkerEnv = Static<typeof WorkerEnvSchema>;
@@ -31,8 +38,11 @@ export interface WorkerConfig {
   maxResultRows: number;
   maxResultBytes: number;
   maxBodyBytes: number;
+  maxDatabaseBytes: number | null;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   logLevel: WorkerEnv['DBFORGE_LOG_LEVEL'];
+  eventLog: boolean;
+  events: { retention: { maxAgeDays?: number; maxEvents?: number }; retentionIntervalMs: number; realtimeBufferBytes: number; heartbeatMs: number };
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -58,7 +68,18 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     maxResultRows: e.DBFORGE_MAX_RESULT_ROWS,
     maxResultBytes: e.DBFORGE_MAX_RESULT_BYTES,
     maxBodyBytes: e.DBFORGE_MAX_BODY_BYTES,
+    maxDatabaseBytes: e.DBFORGE_MAX_DATABASE_BYTES ?? null,
     sqliteSynchronous: e.DBFORGE_SQLITE_SYNCHRONOUS,
     logLevel: e.DBFORGE_LOG_LEVEL,
+    eventLog: e.DBFORGE_EVENT_LOG,
+    events: {
+      retention: {
+        ...(e.DBFORGE_EVENT_RETENTION_DAYS !== undefined ? { maxAgeDays: e.DBFORGE_EVENT_RETENTION_DAYS } : {}),
+        ...(e.DBFORGE_EVENT_RETENTION_EVENTS !== undefined ? { maxEvents: e.DBFORGE_EVENT_RETENTION_EVENTS } : {}),
+      },
+      retentionIntervalMs: e.DBFORGE_EVENT_RETENTION_INTERVAL_MS,
+      realtimeBufferBytes: e.DBFORGE_REALTIME_BUFFER_BYTES,
+      heartbeatMs: e.DBFORGE_REALTIME_HEARTBEAT_MS,
+    },
   };
 }

@@ -1,17 +1,25 @@
 import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Value } from '@sinclair/typebox/value';
-import { ActorSchema, DbForgeError, HOOK_REQUIRED_STATUS, WorkerHeaders } from '@dbforge/contracts';
-import { ADMIN_ACTOR, HookRequired, type Actor, type HookVerdict, type RequestContext } from '@dbforge/engine';
+import { ActorSchema, DbForgeError, Errors, HOOK_REQUIRED_STATUS, WorkerHeaders } from '@dbforge/contracts';
+import { HookRequired, type Actor, type ChangeContext, type HookVerdict, type RequestContext } from '@dbforge/engine';
+
+/** Who writes and why, recorded with the change events of a write (the event log). */
+export function changeContext(request: FastifyRequest, source: ChangeContext['source']): ChangeContext {
+  const actor = actorOf(request);
+  return { actor: { id: actor.id, roles: actor.roles }, requestId: request.id, source };
+}
 
 /**
- * The acting identity. The gateway sets `x-dbforge-actor`; the worker trusts it because only the gateway reaches it
- * (every request carries the per-worker secret), and the gateway never passes the header on from a client. Without
- * it the caller is the platform admin, the only caller there is until tenants arrive.
+ * The acting identity. The gateway sets `x-dbforge-actor` for every platform caller; the worker trusts it because only
+ * the gateway reaches it (every request carries the per-worker secret), and the gateway never passes the header on
+ * from a client. A request without it comes from none of the platform's callers, and is refused.
  */
 export function actorOf(request: FastifyRequest): Actor {
+  const endUser = (request as { endUserActor?: Actor }).endUserActor;
+  if (endUser !== undefined) return endUser;
   const header = request.headers[WorkerHeaders.actor];
-  if (typeof header !== 'string' || header === '') return ADMIN_ACTOR;
+  if (typeof header !== 'string' || header === '') throw Errors.missingApiKey();
   let parsed: unknown;
   try {
     parsed = JSON.parse(header);
@@ -52,7 +60,7 @@ export function requestContext(request: FastifyRequest, body: unknown = request.
     .createHash('sha256')
     .update(`${request.method} ${request.url}\n${JSON.stringify(actor)}\n${body === undefined ? '' : JSON.stringify(body)}`)
     .digest('base64url');
-  return { actor, hooks: hooksOf(request), fingerprint, verdict: verdictOf(request) };
+  return { actor, hooks: hooksOf(request), fingerprint, verdict: verdictOf(request), requestId: request.id };
 }
 
 /** Runs a write; a write waiting for before-hooks answers the gateway's internal 299 instead of a result. */
@@ -72,4 +80,79 @@ export async function withHooks<T>(reply: FastifyReply, write: () => Promise<{ v
   }
   if (result.outboxed > 0) reply.header(WorkerHeaders.outbox, String(result.outboxed));
   return respond(result.value);
+}
+
+/** The bearer credential of a request (a database end user's `dbu_` token). */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const authorization = request.headers.authorization;
+  const match = typeof authorization === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+  return match ? match[1] : undefined;
+}
+
+export const ANONYMOUS: Actor = { id: 'anonymous', roles: [], kind: 'anonymous' };
+
+/**
+ * What a database's end users may reach, by method and route pattern (what the router matched, never the raw URL,
+ * which percent-encoding can disguise): its records (with their files) as their permissions allow, its list of
+ * resources, its API document, their own accounts, and the live changes of what they may read. Exports, imports,
+ * history, reads as of a past time, schemas, the event log, tables and SQL are for the database's administrators.
+ */
+const END_USER_ROUTES = new Set([
+  'GET /api/db/:name/resources',
+  'GET /api/db/:name/resources/:resource',
+  'POST /api/db/:name/resources/:resource',
+  'POST /api/db/:name/resources/:resource/bulk',
+  'GET /api/db/:name/resources/:resource/:id',
+  'PUT /api/db/:name/resources/:resource/:id',
+  'PATCH /api/db/:name/resources/:resource/:id',
+  'DELETE /api/db/:name/resources/:resource/:id',
+  'GET /api/db/:name/resources/:resource/:id/files/:field',
+  'PUT /api/db/:name/resources/:resource/:id/files/:field',
+  'DELETE /api/db/:name/resources/:resource/:id/files/:field',
+  'GET /api/db/:name/openapi.json',
+  'POST /api/db/:name/auth/signup',
+  'POST /api/db/:name/auth/login',
+  'POST /api/db/:name/auth/logout',
+  'POST /api/db/:name/auth/password',
+  'GET /api/db/:name/auth/me',
+  // Their answers say who may (401 without a token, 403 with an end user's).
+  'GET /api/db/:name/auth/users',
+  'PATCH /api/db/:name/auth/users/:user',
+  'DELETE /api/db/:name/auth/users/:user',
+  'GET /api/db/:name/realtime',
+  'GET /api/db/:name/events/stream',
+]);
+
+/** What describes the database as a whole (its resources, its API document): for its signed-in users, not anyone. */
+const SIGNED_IN_ONLY = new Set(['GET /api/db/:name/resources', 'GET /api/db/:name/openapi.json']);
+
+function endUserMayReach(request: FastifyRequest, pattern: string, actor: Actor): boolean {
+  const route = `${request.method} ${pattern}`;
+  if (!END_USER_ROUTES.has(route)) return false;
+  if (actor.kind === 'anonymous' && SIGNED_IN_ONLY.has(route)) return false;
+  // A record as it was (`as_of`) comes from the event log, which is the administrators'.
+  return (request.query as Record<string, unknown> | undefined)?.as_of === undefined;
+}
+
+/**
+ * Every database route needs a caller. One the gateway forwarded with an actor is a platform caller's; one without is a
+ * database end user's (their token, or none: anonymous), and may reach the end-user routes only. A route the router
+ * did not match is left to the not-found answer.
+ */
+export async function resolveEndUser(request: FastifyRequest, authenticate: (token: string) => Promise<Actor | undefined>): Promise<void> {
+  const pattern = request.routeOptions.url;
+  if (request.headers[WorkerHeaders.actor] !== undefined || pattern === undefined || !pattern.startsWith('/api/db/')) return;
+  const token = bearerToken(request);
+  let actor: Actor = ANONYMOUS;
+  if (token !== undefined) {
+    const user = await authenticate(token);
+    if (user === undefined) throw new DbForgeError('UNAUTHORIZED', 'Invalid or expired token: sign in to this database again.');
+    actor = user;
+  }
+  if (!endUserMayReach(request, pattern, actor)) {
+    throw actor.kind === 'anonymous'
+      ? Errors.missingApiKey()
+      : new DbForgeError('FORBIDDEN', "This is for the database's administrators: a platform key or member.");
+  }
+  (request as { endUserActor?: Actor }).endUserActor = actor;
 }

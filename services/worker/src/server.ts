@@ -20,6 +20,8 @@ async function main(): Promise<void> {
     limits: { maxResultRows: config.maxResultRows, maxResultBytes: config.maxResultBytes },
     sqliteSynchronous: config.sqliteSynchronous,
     statementTimeoutMs: config.statementTimeoutMs,
+    maxDatabaseBytes: config.maxDatabaseBytes,
+    eventLog: config.eventLog,
   });
 
   const app = Fastify({
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     secret: config.secret,
     maxBodyBytes: config.maxBodyBytes,
+    events: config.events,
     onFatal: (error) => {
       app.log.fatal({ err: error }, 'the engine can no longer serve requests: restarting the worker');
       setImmediate(() => void shutdown('fatal engine error', 70));

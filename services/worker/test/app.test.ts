@@ -28,7 +28,7 @@ async function build(engine: 'sqlite' | 'duckdb' = 'sqlite'): Promise<FastifyIns
   return app;
 }
 
-const auth = { 'x-dbforge-worker-secret': SECRET };
+const auth = { 'x-dbforge-worker-secret': SECRET, 'x-dbforge-actor': JSON.stringify({ id: 'admin', kind: 'platform', roles: ['admin'], readonly: false }) };
 
 describe('worker app', () => {
   it('answers only requests that carry its secret', async () => {

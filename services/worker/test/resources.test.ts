@@ -8,7 +8,7 @@ import { validatorCompiler } from '@dbforge/server-kit';
 import { workerApp } from '../src/app.js';
 
 const SECRET = 's'.repeat(43);
-const auth = { 'x-dbforge-worker-secret': SECRET };
+const auth = { 'x-dbforge-worker-secret': SECRET, 'x-dbforge-actor': JSON.stringify({ id: 'admin', kind: 'platform', roles: ['admin'], readonly: false }) };
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

@@ -32,6 +32,7 @@ import type * as CsvStringify from 'csv-stringify/sync';
 import { dropResourcePlan, planResource, type PlanStep, type PlanWarning } from './plan.js';
 import { createIndexSql, createTableSql, databaseGeneratesKey } from './ddl.js';
 import { ADMIN_ACTOR, type Actor } from './model.js';
+import { allows, bypassesPermissions, hiddenFields, listFilter, loadPermissionLanguage, unwritableFields, usesExpressions } from './permissions.js';
 import { coerceInput, fromStorage, fromText, toStorage, coerceKey } from './values.js';
 import { FieldCrypto, hashPassword, isHash } from './security.js';
 import { encodeCursor, keysetCondition, orderBySql, parseListQuery } from './query.js';
@@ -52,6 +53,12 @@ import {
   type StoredResource,
 } from './store.js';
 import { buildOpenApi } from './openapi.js';
+import { EVENTS_TABLE as EVENTS_TABLE_NAME } from '../events/schema.js';
+import { EventLog } from '../events/event-log.js';
+import { appendEvents } from '../events/schema.js';
+import type { ChangeContext, ChangeEvent, NewEvent } from '../events/types.js';
+import { eventView, openEventRecord, presentEventRecord, tablePolicy } from './history.js';
+import { USER_TABLES_SQL, USERS_TABLE } from '../users/users.js';
 
 export interface ResourceEngineOptions {
   /** The database's name, for URLs in replies and in hook payloads. */
@@ -65,6 +72,8 @@ export interface ResourceEngineOptions {
 /** Who is writing and what the gateway says about hooks, per request. */
 export interface RequestContext {
   actor: Actor;
+  /** The gateway's request id, recorded with the change events of the write. */
+  requestId?: string | undefined;
   /** Hook names that have a webhook configured for this database (from the gateway). */
   hooks: ReadonlySet<string>;
   /** What identifies the request for a hook verdict: method, path, actor and body. */
@@ -164,6 +173,29 @@ function newCuid(): string {
  * resources, with rules, hook gating and an outbox for after-hooks. Framework-free: the worker's routes parse HTTP,
  * call this and shape the reply.
  */
+/** The key of the built-in users resource (the database's own users, `_dbforge_users`). */
+const BUILTIN_USER_KEY: FieldDef = {
+  name: 'id',
+  type: 'uuid',
+  kind: 'string',
+  primary: true,
+  generated: true,
+  required: false,
+  nullable: false,
+  unique: true,
+  immutable: true,
+  manyToMany: false,
+  searchable: false,
+  epochMillis: false,
+  security: { protected: false, hash: false, pii: false, maskInLogs: false, encrypt: false },
+  extra: {},
+};
+
+/** `references: users` points to the database's own users unless the YAML defines a resource of that name. */
+function refersToBuiltinUsers(field: FieldDef, resources: Map<string, ResourceDef>): boolean {
+  return field.references?.resource === 'users' && !resources.has('users') && (field.references.field ?? 'id') === 'id';
+}
+
 export class ResourceEngine {
   private registry = new Map<string, StoredResource>();
   private rules: typeof RulesModule | undefined;
@@ -171,6 +203,10 @@ export class ResourceEngine {
   private readonly tokens = new HookTokens();
   private readonly engine: EngineName;
   private readonly filesDir: string;
+  /** Definitions being applied (inside the migration's transaction), for the capture of tables they create. */
+  private pending: Map<string, ResourceDef> | undefined;
+  /** The database's event log: history, a record at a time, reverts. */
+  readonly events: EventLog;
 
   private constructor(
     private readonly adapter: DatabaseAdapter,
@@ -179,6 +215,7 @@ export class ResourceEngine {
     this.engine = adapter.engine;
     this.crypto = new FieldCrypto(path.join(options.dataDir, 'keys', 'fields.key'));
     this.filesDir = path.join(options.dataDir, 'files');
+    this.events = new EventLog(adapter);
   }
 
   static async open(adapter: DatabaseAdapter, options: ResourceEngineOptions): Promise<ResourceEngine> {
@@ -187,7 +224,34 @@ export class ResourceEngine {
       await ensureStore(tx, adapter.engine);
       return loadResources(tx);
     });
+    // Raw SQL on a resource's table is captured with the resource's field security (SQLite's triggers).
+    adapter.configureCapture({
+      policy: (table) => {
+        const def = (engine.pending ?? engine.definitions()).get(table);
+        return def === undefined ? undefined : tablePolicy(def);
+      },
+      seal: (value, context) => engine.crypto.encrypt(value, context),
+    });
+    await engine.loadPermissionLanguageIfUsed();
     return engine;
+  }
+
+  /** The change context of a request's write. */
+  private changeContext(context: RequestContext, source: ChangeContext['source'] = 'resources', reverts?: number): ChangeContext {
+    return { actor: { id: context.actor.id, roles: context.actor.roles }, requestId: context.requestId, source, reverts };
+  }
+
+  private async recordEvents(tx: TransactionContext, context: ChangeContext, events: NewEvent[]): Promise<void> {
+    if (events.length > 0 && this.adapter.eventLog) await appendEvents(tx, context, events);
+  }
+
+  /** A stored row as its event records it (links read in the transaction). */
+  private async viewOf(tx: TransactionContext, resource: ResourceDef, row: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const key = row[resource.primaryKey] as TxValue;
+    const links = await this.linksOf(tx, resource, [key]);
+    const byField: Record<string, unknown[]> = {};
+    for (const [field, map] of links) byField[field] = map.get(String(key)) ?? [];
+    return eventView(resource, row, byField, this.engine, (value, context) => this.crypto.encrypt(value, context));
   }
 
   /* ---------------------------------------------------------------- schema */
@@ -213,7 +277,7 @@ export class ResourceEngine {
   /** The key a reference points at: the target's primary key, or the field it names. */
   private targetKey(field: FieldDef, resources: Map<string, ResourceDef> = this.definitions()): FieldDef | undefined {
     const target = field.references ? resources.get(field.references.resource) : undefined;
-    if (target === undefined) return undefined;
+    if (target === undefined) return refersToBuiltinUsers(field, resources) ? BUILTIN_USER_KEY : undefined;
     return target.fields.find((f) => f.name === (field.references!.field ?? target.primaryKey));
   }
 
@@ -262,6 +326,10 @@ export class ResourceEngine {
           );
         }
         if (field.references === undefined) continue;
+        if (refersToBuiltinUsers(field, next)) {
+          if (field.type === 'foreign_key' || field.manyToMany) field.kind = BUILTIN_USER_KEY.kind;
+          continue;
+        }
         const target = next.get(field.references.resource);
         if (target === undefined) {
           const pos = document.locate(['fields', field.name], true);
@@ -332,31 +400,40 @@ export class ResourceEngine {
 
     const now = new Date().toISOString();
     const updated = new Map<string, StoredResource>();
-    await this.adapter.transaction(async (tx) => {
-      for (const { resource, document } of normalized.resources) {
-        const steps = plan.filter((s) => s.resource === resource.name);
-        if (steps.length === 0) continue;
-        const stored = this.registry.get(resource.name);
-        for (const step of steps) await this.runStep(tx, step, stored?.definition, resource);
-        const version = Math.max(stored?.version ?? 0, await lastVersion(tx, resource.name)) + 1;
-        const resourceWarnings = warnings.filter((w) => w.resource === resource.name).map((w) => `${w.field ? `${w.field}: ` : ''}${w.message}`);
-        const entry: StoredResource = { definition: resource, version, yaml: document.text, warnings: resourceWarnings, updatedAt: now };
-        await saveResource(tx, entry);
-        await recordVersion(tx, {
-          resource: resource.name,
-          version,
-          action: 'applied',
-          yaml: document.text,
-          definition: resource,
-          plan: steps,
-          warnings: resourceWarnings,
-          appliedAt: now,
-          appliedBy: actor.id,
-        });
-        updated.set(resource.name, entry);
-      }
-    });
+    this.pending = next;
+    try {
+      await this.adapter.transaction(async (tx) => {
+        for (const { resource, document } of normalized.resources) {
+          const steps = plan.filter((s) => s.resource === resource.name);
+          if (steps.length === 0) continue;
+          const stored = this.registry.get(resource.name);
+          for (const step of steps) await this.runStep(tx, step, stored?.definition, resource);
+          const version = Math.max(stored?.version ?? 0, await lastVersion(tx, resource.name)) + 1;
+          const resourceWarnings = warnings.filter((w) => w.resource === resource.name).map((w) => `${w.field ? `${w.field}: ` : ''}${w.message}`);
+          const entry: StoredResource = { definition: resource, version, yaml: document.text, warnings: resourceWarnings, updatedAt: now };
+          await saveResource(tx, entry);
+          await recordVersion(tx, {
+            resource: resource.name,
+            version,
+            action: 'applied',
+            yaml: document.text,
+            definition: resource,
+            plan: steps,
+            warnings: resourceWarnings,
+            appliedAt: now,
+            appliedBy: actor.id,
+          });
+          updated.set(resource.name, entry);
+        }
+        // The triggers of new and changed tables follow the new definitions, in the migration's transaction.
+        await tx.syncCapture();
+      });
+    } finally {
+      this.pending = undefined;
+    }
     for (const [name, entry] of updated) this.registry.set(name, entry);
+    // The realtime fan-out checks permissions synchronously: the expression language is loaded before it is needed.
+    await this.loadPermissionLanguageIfUsed();
     for (const status of statuses) status.version = this.registry.get(status.name)?.version ?? status.version;
     this.options.log?.({ resources: statuses, steps: plan.length }, 'schema applied');
     return { dry_run: false, resources: statuses, plan, warnings };
@@ -499,7 +576,7 @@ export class ResourceEngine {
           }
         }
         for (const field of def.fields) {
-          if (field.references && !this.registry.has(field.references.resource)) {
+          if (field.references && !this.registry.has(field.references.resource) && !refersToBuiltinUsers(field, this.definitions())) {
             live.push(`fields.${field.name}: refers to '${field.references.resource}', which is not defined (yet): its values are accepted unchecked`);
           }
         }
@@ -603,21 +680,76 @@ export class ResourceEngine {
     return rows[0];
   }
 
-  async getRecord(name: string, id: string): Promise<Record<string, unknown>> {
+  async getRecord(name: string, id: string, actor: Actor = ADMIN_ACTOR): Promise<Record<string, unknown>> {
     const resource = this.require(name);
     const key = this.keyValue(resource, id);
+    await this.permissionsReady(resource, actor);
     return this.adapter.transaction(async (tx) => {
       const row = await this.fetchRow(tx, resource, key);
       if (row === undefined) throw recordNotFound(name, id);
-      return this.present(resource, row, await this.linksOf(tx, resource, [row[resource.primaryKey] as TxValue]));
+      const view = this.present(resource, row, await this.linksOf(tx, resource, [row[resource.primaryKey] as TxValue]));
+      // A record the caller may not read answers exactly as one that does not exist.
+      if (!allows(resource, 'read', actor, view)) throw recordNotFound(name, id);
+      return this.withoutHidden(resource, actor, view);
     });
   }
 
-  async list(name: string, query: Record<string, unknown>): Promise<ListResult> {
+  /** Refuses an end user an operation on one record: 404 when they may not read it, 403 when they may not do the rest. */
+  async authorize(name: string, id: string, operation: 'read' | 'update' | 'delete', actor: Actor): Promise<void> {
+    if (bypassesPermissions(actor)) return;
     const resource = this.require(name);
-    const parsed = parseListQuery(resource, query, this.engine, (field) => this.targetKey(field)?.kind ?? 'integer');
+    const view = await this.getRecord(name, id, actor);
+    if (operation !== 'read') this.checkWrite(resource, operation, actor, view, undefined);
+  }
+
+  /** Loads CEL when an end user meets permissions written as expressions. */
+  private async permissionsReady(resource: ResourceDef, actor: Actor): Promise<void> {
+    if (!bypassesPermissions(actor) && usesExpressions(resource)) await loadPermissionLanguage();
+  }
+
+  /** The record without the fields the caller may not see (field-level `read`). */
+  private withoutHidden(resource: ResourceDef, actor: Actor, view: Record<string, unknown>): Record<string, unknown> {
+    const hidden = hiddenFields(resource, actor, view);
+    if (hidden.length === 0) return view;
+    const out = { ...view };
+    for (const field of hidden) delete out[field];
+    return out;
+  }
+
+  /** Refuses a write the caller's permissions do not allow, or one that sets fields it may not set. */
+  private checkWrite(resource: ResourceDef, operation: 'create' | 'update' | 'delete', actor: Actor, record: Record<string, unknown>, body: unknown): void {
+    if (bypassesPermissions(actor)) return;
+    if (!allows(resource, operation, actor, record)) {
+      // Anonymous callers are told to sign in; a signed-in user is told no.
+      throw actor.kind === 'anonymous'
+        ? new DbForgeError('UNAUTHORIZED', `Sign in to ${operation} ${resource.name} records: send a token from POST /api/db/${this.options.database}/auth/login.`)
+        : new DbForgeError('FORBIDDEN', `You may not ${operation} this ${resource.name} record.`);
+    }
+    if (typeof body === 'object' && body !== null) {
+      const denied = unwritableFields(resource, actor, record, body as Record<string, unknown>);
+      if (denied.length > 0) throw new DbForgeError('FORBIDDEN', `You may not set ${denied.join(', ')} of a ${resource.name} record.`);
+    }
+  }
+
+  async list(name: string, query: Record<string, unknown>, actor: Actor = ADMIN_ACTOR): Promise<ListResult> {
+    const resource = this.require(name);
+    const parsed = parseListQuery(
+      resource,
+      query,
+      this.engine,
+      (field) => this.targetKey(field)?.kind ?? 'integer',
+      (field) => !bypassesPermissions(actor) && field.permissions?.read !== undefined && !(field.permissions.read.kind === 'keyword' && field.permissions.read.keyword === 'public'),
+    );
     const where = [...parsed.where];
     const params = [...parsed.params];
+    // The caller's permissions are a condition of the query itself: pages and counts only ever hold what they may see.
+    await this.permissionsReady(resource, actor);
+    const permitted = listFilter(resource, actor);
+    if (permitted === false) where.push('1 = 0');
+    else if (permitted !== true) {
+      where.push(`(${permitted.sql})`);
+      params.push(...permitted.params);
+    }
     const countWhere = [...where];
     const countParams = [...params];
     if (parsed.after !== undefined) {
@@ -640,7 +772,7 @@ export class ResourceEngine {
       const links = await this.linksOf(tx, resource, page.map((r) => r[resource.primaryKey] as TxValue));
       const last = page[page.length - 1];
       const result: ListResult = {
-        data: page.map((row) => this.present(resource, row, links)),
+        data: page.map((row) => this.withoutHidden(resource, actor, this.present(resource, row, links))),
         has_more: hasMore,
         next_cursor: hasMore && last ? encodeCursor(parsed.sort, parsed.sort.map((s) => last[s.field] ?? null)) : null,
       };
@@ -851,12 +983,16 @@ export class ResourceEngine {
   private async checkReferences(tx: TransactionContext, resource: ResourceDef, record: Record<string, unknown>, where: string, only?: Set<string>): Promise<FieldProblem[]> {
     const problems: FieldProblem[] = [];
     for (const field of resource.fields) {
-      if (field.references === undefined || (only && !only.has(field.name))) continue;
+      // Magic fields hold the caller's id, set by the server: a platform caller is no database user, and that is fine.
+      if (field.references === undefined || field.magic !== undefined || (only && !only.has(field.name))) continue;
       const value = record[field.name];
       if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) continue;
-      const target = this.registry.get(field.references.resource)?.definition;
+      const builtin = refersToBuiltinUsers(field, this.definitions());
+      const target = builtin ? { name: 'users', table: USERS_TABLE } : this.registry.get(field.references.resource)?.definition;
       const key = this.targetKey(field);
       if (target === undefined || key === undefined) continue;
+      // The users' tables appear with the first sign-up; until then no user exists (and the check says so).
+      if (builtin) for (const sql of USER_TABLES_SQL) await tx.run(sql);
       const ids = (field.manyToMany ? (value as unknown[]) : [value]).map((v) => toStorage(key, v, this.engine));
       const rows = await tx.all(`SELECT ${q(key.name)} AS k FROM ${q(target.table)} WHERE ${q(key.name)} IN (${ids.map(() => '?').join(', ')})`, ids);
       const found = new Set(rows.map((r) => String(r.k)));
@@ -921,6 +1057,8 @@ export class ResourceEngine {
       records.push(record);
     });
     if (problems.length > 0) throw Errors.validation(problems);
+    await this.permissionsReady(resource, context.actor);
+    records.forEach((record, i) => this.checkWrite(resource, 'create', context.actor, record, bodies[i]));
     records.forEach((record, i) => this.runRules(resource, 'before_create', record, null, context.actor, now, options.where(i)));
     const sets = this.gate(resource, 'before_create', context, records.map((record) => ({ record, old: null })), 'new');
     records.forEach((record, i) => this.applyHookSet(resource, record, sets[i], i));
@@ -946,18 +1084,22 @@ export class ResourceEngine {
       }
       if (refProblems.length > 0) throw Errors.validation(refProblems);
       const out: Record<string, unknown>[] = [];
+      const events: NewEvent[] = [];
       for (let i = 0; i < records.length; i++) {
         const [row] = await tx.all(insert, prepared[i]);
         const key = row![resource.primaryKey] as TxValue;
         await this.writeLinks(tx, resource, key, records[i]!, false);
         const view = this.present(resource, row!, await this.linksOf(tx, resource, [key]));
         outboxed += await this.enqueueAfter(tx, resource, 'after_create', context, String(key), view, null, now);
+        events.push({ op: 'create', resource: resource.name, table: resource.table, recordId: String(key), before: null, after: await this.viewOf(tx, resource, row!) });
         out.push(view);
       }
+      await this.recordEvents(tx, this.changeContext(context), events);
       return out;
-    });
+    }, { context: this.changeContext(context), recordsEvents: true });
     for (const record of created) this.options.log?.({ resource: name, id: record[resource.primaryKey], actor: context.actor.id, record: this.mask(resource, record) }, 'record created');
-    return { value: created, outboxed };
+    // The reply shows the caller what they may read of what they wrote, no more.
+    return { value: created.map((record) => this.withoutHidden(resource, context.actor, record)), outboxed };
   }
 
   async create(name: string, body: unknown, context: RequestContext): Promise<WriteResult<Record<string, unknown>>> {
@@ -969,6 +1111,7 @@ export class ResourceEngine {
   async update(name: string, id: string, body: unknown, partial: boolean, context: RequestContext): Promise<WriteResult<Record<string, unknown>>> {
     const resource = this.require(name);
     await this.prepareRules(resource);
+    await this.permissionsReady(resource, context.actor);
     const key = this.keyValue(resource, id);
     const keep = new Set(resource.fields.filter((f) => isHidden(f) || f.kind === 'file').map((f) => f.name));
     const checked = this.checkBody(resource, body, !partial, 'body', false, keep);
@@ -985,9 +1128,14 @@ export class ResourceEngine {
     const updated = await this.adapter.transaction(async (tx) => {
       const row = await this.fetchRow(tx, resource, key);
       if (row === undefined) throw recordNotFound(name, id);
+      const beforeView = await this.viewOf(tx, resource, row);
       const old = this.plainRecord(resource, row);
       const oldLinks = await this.linksOf(tx, resource, [key]);
       for (const field of resource.fields.filter((f) => f.manyToMany)) old[field.name] = oldLinks.get(field.name)?.get(String(key)) ?? [];
+      if (!bypassesPermissions(context.actor)) {
+        if (!allows(resource, 'read', context.actor, beforeView)) throw recordNotFound(name, id);
+        this.checkWrite(resource, 'update', context.actor, beforeView, body);
+      }
       const record: Record<string, unknown> = { ...old };
       const problems: FieldProblem[] = [];
       for (const field of resource.fields) {
@@ -1035,10 +1183,11 @@ export class ResourceEngine {
       const after = await this.fetchRow(tx, resource, key);
       const view = this.present(resource, after!, await this.linksOf(tx, resource, [key]));
       outboxed = await this.enqueueAfter(tx, resource, 'after_update', context, String(key), view, this.hookView(resource, old), now);
+      await this.recordUpdate(tx, context, resource, String(key), beforeView, await this.viewOf(tx, resource, after!));
       return view;
-    });
+    }, { context: this.changeContext(context), recordsEvents: true });
     this.options.log?.({ resource: name, id, actor: context.actor.id, record: this.mask(resource, updated) }, 'record updated');
-    return { value: updated, outboxed };
+    return { value: this.withoutHidden(resource, context.actor, updated), outboxed };
   }
 
   private storedKeys(resource: ResourceDef, row: Record<string, unknown>): Record<string, TxValue> {
@@ -1050,6 +1199,7 @@ export class ResourceEngine {
   async remove(name: string, id: string, context: RequestContext): Promise<WriteResult<null>> {
     const resource = this.require(name);
     await this.prepareRules(resource);
+    await this.permissionsReady(resource, context.actor);
     const key = this.keyValue(resource, id);
     const now = new Date().toISOString();
     const files: string[] = [];
@@ -1058,23 +1208,33 @@ export class ResourceEngine {
       const row = await this.fetchRow(tx, resource, key);
       if (row === undefined) throw recordNotFound(name, id);
       const old = this.plainRecord(resource, row);
+      if (!bypassesPermissions(context.actor)) {
+        const view = this.present(resource, row);
+        if (!allows(resource, 'read', context.actor, view)) throw recordNotFound(name, id);
+        this.checkWrite(resource, 'delete', context.actor, view, undefined);
+      }
       this.runRules(resource, 'before_delete', { ...old }, old, context.actor, now, 'record');
       this.gate(resource, 'before_delete', context, [{ record: null, old }], sha256(JSON.stringify(row)));
-      await this.deleteCascading(tx, resource, row, files, 0, new Set());
+      const events: NewEvent[] = [];
+      await this.deleteCascading(tx, resource, row, files, 0, new Set(), events);
       outboxed = await this.enqueueAfter(tx, resource, 'after_delete', context, id, null, this.hookView(resource, this.present(resource, row)), now);
-    });
+      await this.recordEvents(tx, this.changeContext(context), events);
+    }, { context: this.changeContext(context), recordsEvents: true });
     for (const file of files) fs.rmSync(file, { force: true });
     this.options.log?.({ resource: name, id, actor: context.actor.id }, 'record deleted');
     return { value: null, outboxed };
   }
 
   /** Deletes a row after applying `on_delete` of every reference to it (restrict: 409; cascade; set_null). */
-  private async deleteCascading(tx: TransactionContext, resource: ResourceDef, row: Record<string, unknown>, files: string[], depth: number, seen: Set<string>): Promise<void> {
+  private async deleteCascading(tx: TransactionContext, resource: ResourceDef, row: Record<string, unknown>, files: string[], depth: number, seen: Set<string>, events: NewEvent[]): Promise<void> {
     const key = row[resource.primaryKey] as TxValue;
     const marker = `${resource.name}:${String(key)}`;
     if (seen.has(marker)) return;
     seen.add(marker);
     if (depth > MAX_CASCADE_DEPTH) throw new DbForgeError('CONFLICT', `Deleting cascades more than ${MAX_CASCADE_DEPTH} levels deep; nothing was deleted.`);
+    // Every record a delete changes gets its event: the record itself, cascaded deletes, references set to null and
+    // records whose many-to-many links to it go.
+    const selfView = await this.viewOf(tx, resource, row);
     for (const stored of this.registry.values()) {
       const other = stored.definition;
       for (const field of other.fields) {
@@ -1088,18 +1248,36 @@ export class ResourceEngine {
             const linked = await tx.all(`SELECT count(*) AS n FROM ${table} WHERE target_id = ?`, [value]);
             if (Number(linked[0]?.n ?? 0) > 0) throw this.restricted(resource, other, field, Number(linked[0]?.n));
           }
+          const sources = await tx.all(`SELECT DISTINCT source_id FROM ${table} WHERE target_id = ?`, [value]);
+          const before: { id: TxValue; view: Record<string, unknown> }[] = [];
+          for (const source of sources) {
+            const sourceId = source.source_id as TxValue;
+            const sourceRow = await this.fetchRow(tx, other, sourceId);
+            if (sourceRow && !seen.has(`${other.name}:${String(sourceId)}`)) before.push({ id: sourceId, view: await this.viewOf(tx, other, sourceRow) });
+          }
           await tx.run(`DELETE FROM ${table} WHERE target_id = ?`, [value]);
+          for (const { id: sourceId, view } of before) {
+            const sourceRow = await this.fetchRow(tx, other, sourceId);
+            if (sourceRow) events.push({ op: 'update', resource: other.name, table: other.table, recordId: String(sourceId), before: view, after: await this.viewOf(tx, other, sourceRow) });
+          }
           continue;
         }
         const referring = await tx.all(`SELECT * FROM ${q(other.table)} WHERE ${q(field.name)} = ?`, [value]);
         if (referring.length === 0) continue;
         switch (field.references.onDelete) {
           case 'cascade':
-            for (const child of referring) await this.deleteCascading(tx, other, child, files, depth + 1, seen);
+            for (const child of referring) await this.deleteCascading(tx, other, child, files, depth + 1, seen, events);
             break;
-          case 'set_null':
+          case 'set_null': {
+            const before = await Promise.all(referring.map(async (child) => ({ child, view: await this.viewOf(tx, other, child) })));
             await tx.run(`UPDATE ${q(other.table)} SET ${q(field.name)} = NULL WHERE ${q(field.name)} = ?`, [value]);
+            for (const { child, view } of before) {
+              const childKey = child[other.primaryKey] as TxValue;
+              if (seen.has(`${other.name}:${String(childKey)}`)) continue;
+              events.push({ op: 'update', resource: other.name, table: other.table, recordId: String(childKey), before: view, after: { ...view, [field.name]: null } });
+            }
             break;
+          }
           default:
             throw this.restricted(resource, other, field, referring.length);
         }
@@ -1113,6 +1291,13 @@ export class ResourceEngine {
       if (meta?.id) files.push(this.filePath(resource, meta.id));
     }
     await tx.run(`DELETE FROM ${q(resource.table)} WHERE ${q(resource.primaryKey)} = ?`, [key]);
+    events.push({ op: 'delete', resource: resource.name, table: resource.table, recordId: String(key), before: selfView, after: null });
+  }
+
+  /** An update's event, unless nothing recorded changed. */
+  private async recordUpdate(tx: TransactionContext, context: RequestContext, resource: ResourceDef, id: string, before: Record<string, unknown>, after: Record<string, unknown>, source: ChangeContext['source'] = 'resources', reverts?: number): Promise<void> {
+    if (JSON.stringify(before) === JSON.stringify(after) && source !== 'revert') return;
+    await this.recordEvents(tx, this.changeContext(context, source, reverts), [{ op: 'update', resource: resource.name, table: resource.table, recordId: id, before, after }]);
   }
 
   private restricted(resource: ResourceDef, other: ResourceDef, field: FieldDef, count: number): DbForgeError {
@@ -1268,6 +1453,7 @@ export class ResourceEngine {
       const view = await this.adapter.transaction(async (tx) => {
         const row = await this.fetchRow(tx, resource, key);
         if (row === undefined) throw recordNotFound(name, id);
+        const beforeView = await this.viewOf(tx, resource, row);
         previous = row[fieldName] === null || row[fieldName] === undefined ? null : (safeJson(String(row[fieldName])) as FileMeta | null);
         const old = this.hookView(resource, this.present(resource, row));
         const assignments: [string, TxValue][] = [[fieldName, JSON.stringify(stored)]];
@@ -1278,8 +1464,9 @@ export class ResourceEngine {
         const after = await this.fetchRow(tx, resource, key);
         const presented = this.present(resource, after!, await this.linksOf(tx, resource, [key]));
         outboxed = await this.enqueueAfter(tx, resource, 'after_update', context, id, presented, old, now);
+        await this.recordUpdate(tx, context, resource, String(key), beforeView, await this.viewOf(tx, resource, after!));
         return presented;
-      });
+      }, { context: this.changeContext(context), recordsEvents: true });
       const old = previous as FileMeta | null;
       if (old?.id) fs.rmSync(this.filePath(resource, old.id), { force: true });
       this.options.log?.({ resource: name, id, field: fieldName, size, actor: context.actor.id }, 'file uploaded');
@@ -1313,14 +1500,16 @@ export class ResourceEngine {
     const view = await this.adapter.transaction(async (tx) => {
       const row = await this.fetchRow(tx, resource, key);
       if (row === undefined) throw recordNotFound(name, id);
+      const beforeView = await this.viewOf(tx, resource, row);
       previous = row[fieldName] === null || row[fieldName] === undefined ? null : (safeJson(String(row[fieldName])) as FileMeta | null);
       const old = this.hookView(resource, this.present(resource, row));
       await tx.run(`UPDATE ${q(resource.table)} SET ${q(fieldName)} = NULL WHERE ${q(resource.primaryKey)} = ?`, [key]);
       const after = await this.fetchRow(tx, resource, key);
       const presented = this.present(resource, after!, await this.linksOf(tx, resource, [key]));
       outboxed = await this.enqueueAfter(tx, resource, 'after_update', context, id, presented, old, now);
+      await this.recordUpdate(tx, context, resource, String(key), beforeView, await this.viewOf(tx, resource, after!));
       return presented;
-    });
+    }, { context: this.changeContext(context), recordsEvents: true });
     const old = previous as FileMeta | null;
     if (old?.id) fs.rmSync(this.filePath(resource, old.id), { force: true });
     return { value: view, outboxed };
@@ -1347,6 +1536,230 @@ export class ResourceEngine {
 
   async outboxStats(): Promise<{ pending: number; dead: number }> {
     return this.adapter.transaction((tx) => outboxCounts(tx));
+  }
+
+  /* ---------------------------------------------------------------- events: history, a record at a time, revert */
+
+  /**
+   * Whether `actor` may read `record` (the record after the change, or before it for a delete) of `table`, a resource
+   * or a plain table. Platform callers read everything; a database's end users read the records of resources their
+   * `read` permission allows, and nothing of plain tables.
+   */
+  canRead(table: string, record: Record<string, unknown> | null, actor: Actor): boolean {
+    if (bypassesPermissions(actor)) return true;
+    const resource = this.registry.get(table)?.definition;
+    return resource !== undefined && record !== null && allows(resource, 'read', actor, record);
+  }
+
+  /**
+   * An event as `actor` may see it: null when they may not read its record, else the event itself, or a copy without
+   * the fields their field-level `read` permissions keep from them. The realtime fan-out asks this for every event and
+   * subscriber.
+   */
+  eventFor(event: ChangeEvent, actor: Actor): ChangeEvent | null {
+    if (bypassesPermissions(actor)) return event;
+    const record = event.after ?? event.before;
+    if (!this.canRead(event.table, record, actor)) return null;
+    const resource = this.registry.get(event.table)!.definition;
+    const before = event.before === null ? null : this.withoutHidden(resource, actor, event.before);
+    const after = event.after === null ? null : this.withoutHidden(resource, actor, event.after);
+    return before === event.before && after === event.after ? event : { ...event, before, after };
+  }
+
+  /** Loads the expression language when a resource's permissions use it (CEL is not loaded by databases without). */
+  private async loadPermissionLanguageIfUsed(): Promise<void> {
+    if ([...this.registry.values()].some((stored) => usesExpressions(stored.definition))) await loadPermissionLanguage();
+  }
+
+  /** An event as the API shows it: hidden fields left out, personal data masked, ciphertext decrypted. */
+  presentEvent(event: ChangeEvent): ChangeEvent {
+    if (event.resource === null) return event;
+    const def = this.registry.get(event.resource)?.definition;
+    return { ...event, before: presentEventRecord(def, event.before, this.crypto), after: presentEventRecord(def, event.after, this.crypto) };
+  }
+
+  /** The key of a record as its events record it. */
+  recordKey(name: string, id: string): string {
+    const resource = this.require(name);
+    return String(this.keyValue(resource, id));
+  }
+
+  /**
+   * A record as it was at `at` (ISO 8601), as the API shows records. From its events; a record the log knows nothing
+   * about has not changed since the log began, so it is as it is now.
+   */
+  async recordAt(name: string, id: string, at: string): Promise<Record<string, unknown>> {
+    const resource = this.require(name);
+    const key = String(this.keyValue(resource, id));
+    const state = await this.events.stateAt(resource.table, key, at);
+    if (!state.known) return this.getRecord(name, id);
+    if (!state.exists) throw new DbForgeError('NOT_FOUND', `No record of '${name}' with id '${id}' at ${at}.`);
+    const open = openEventRecord(resource, state.record, this.crypto);
+    const out: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(open)) {
+      const def = fieldOf(resource, field);
+      if (def && isHidden(def)) continue;
+      if (def?.security.encrypt && typeof value === 'string' && FieldCrypto.isEncrypted(value)) {
+        const plain = this.crypto.decrypt(value, `${resource.name}.${field}`);
+        out[field] = def.kind === 'json' ? safeJson(plain) : plain;
+      } else if (def?.kind === 'file' && isRecord(value)) {
+        const meta = value as unknown as FileMeta;
+        out[field] = { name: meta.name, size: meta.size, content_type: meta.content_type, sha256: meta.sha256, uploaded_at: meta.uploaded_at, url: this.fileUrl(resource, key, field) };
+      } else {
+        out[field] = value;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Applies the inverse of an event as a new event attributed to the caller: a create is undone by deleting the
+   * record, an update by setting the fields it changed back, a delete by creating the record again with its key. When
+   * the record changed after the event, the answer is CONFLICT naming the newer events, unless `force`.
+   * Reverts run no rules and no before-hooks (they restore a state that passed them); after-hooks are delivered.
+   */
+  async revert(eventId: number, options: { force?: boolean }, context: RequestContext): Promise<{ reverted: ChangeEvent; event: ChangeEvent | null }> {
+    const event = await this.events.get(eventId);
+    if (event === undefined) throw new DbForgeError('NOT_FOUND', `No event with id ${eventId}.`);
+    if (event.record_id === null) {
+      throw new DbForgeError('CONFLICT', `Event ${eventId} has no record key (a DuckDB table without a primary key): it can't be reverted.`);
+    }
+    const change = this.changeContext(context, 'revert', eventId);
+    const checkNewer = async (tx: TransactionContext) => {
+      if (options.force) return;
+      const rows = await tx.all(`SELECT id FROM ${EVENTS_TABLE_NAME} WHERE tbl = ? AND record_id = ? AND id > ? ORDER BY id LIMIT 100`, [event.table, event.record_id, eventId]);
+      if (rows.length > 0) {
+        const newer = rows.map((r) => Number(r.id));
+        throw new DbForgeError(
+          'CONFLICT',
+          `The record changed after event ${eventId}: event(s) ${newer.join(', ')} came later. Revert those first, or send force=true to revert anyway.`,
+          { details: { newer_events: newer } },
+        );
+      }
+    };
+    if (event.resource !== null && this.registry.has(event.resource)) await this.revertRecord(event, change, context, checkNewer);
+    else await this.revertRow(event, change, checkNewer);
+    const rows = await this.adapter.read(`SELECT id FROM ${EVENTS_TABLE_NAME} WHERE reverts = ? ORDER BY id DESC LIMIT 1`, [eventId]);
+    const written = rows[0] === undefined ? undefined : await this.events.get(Number(rows[0].id));
+    this.options.log?.({ event: eventId, table: event.table, id: event.record_id, actor: context.actor.id }, 'event reverted');
+    return { reverted: this.presentEvent(event), event: written === undefined ? null : this.presentEvent(written) };
+  }
+
+  private gone(event: ChangeEvent, what: string): DbForgeError {
+    return new DbForgeError('CONFLICT', `Event ${event.id} can't be reverted: ${what}.`, { details: { event: event.id, table: event.table, record_id: event.record_id } });
+  }
+
+  private async revertRecord(event: ChangeEvent, change: ChangeContext, context: RequestContext, checkNewer: (tx: TransactionContext) => Promise<void>): Promise<void> {
+    const resource = this.require(event.resource!);
+    const key = this.keyValue(resource, event.record_id!);
+    const now = new Date().toISOString();
+    const files: string[] = [];
+    await this.adapter.transaction(async (tx) => {
+      await checkNewer(tx);
+      const row = await this.fetchRow(tx, resource, key);
+      const events: NewEvent[] = [];
+      if (event.op === 'create') {
+        if (row === undefined) throw this.gone(event, 'the record no longer exists');
+        await this.deleteCascading(tx, resource, row, files, 0, new Set(), events);
+        await this.enqueueAfter(tx, resource, 'after_delete', context, String(key), null, this.hookView(resource, this.present(resource, row)), now);
+      } else if (event.op === 'update') {
+        if (row === undefined) throw this.gone(event, 'the record no longer exists');
+        const before = openEventRecord(resource, event.before ?? {}, this.crypto);
+        const after = openEventRecord(resource, event.after ?? {}, this.crypto);
+        const stored: Record<string, TxValue> = {};
+        const links: Record<string, unknown> = {};
+        for (const field of resource.fields) {
+          if (field.primary || field.magic !== undefined || field.kind === 'file' || !(field.name in before)) continue;
+          if (JSON.stringify(before[field.name]) === JSON.stringify(after[field.name])) continue;
+          if (field.manyToMany) links[field.name] = before[field.name] ?? [];
+          else stored[field.name] = this.restoredValue(resource, field, before[field.name]);
+        }
+        for (const field of resource.fields) {
+          if (field.magic === 'auto_now' || field.magic === 'auto_user') stored[field.name] = await this.storeValue(resource, field, this.magicValue(field, now, context.actor));
+        }
+        const beforeView = await this.viewOf(tx, resource, row);
+        const columns = Object.keys(stored);
+        if (columns.length > 0) {
+          await tx.run(`UPDATE ${q(resource.table)} SET ${columns.map((c) => `${q(c)} = ?`).join(', ')} WHERE ${q(resource.primaryKey)} = ?`, [...Object.values(stored), key]);
+        }
+        await this.writeLinks(tx, resource, key, links, true);
+        const changed = (await this.fetchRow(tx, resource, key))!;
+        events.push({ op: 'update', resource: resource.name, table: resource.table, recordId: String(key), before: beforeView, after: await this.viewOf(tx, resource, changed) });
+        await this.enqueueAfter(tx, resource, 'after_update', context, String(key), this.present(resource, changed, await this.linksOf(tx, resource, [key])), this.hookView(resource, this.present(resource, row)), now);
+      } else {
+        if (row !== undefined) throw this.gone(event, 'a record with its key exists again');
+        const before = openEventRecord(resource, event.before ?? {}, this.crypto);
+        const columns = columnFields(resource).filter((f) => f.name in before || f.primary);
+        const values: TxValue[] = columns.map((f) => (f.primary ? key : f.kind === 'file' ? null : this.restoredValue(resource, f, before[f.name])));
+        await tx.run(`INSERT INTO ${q(resource.table)} (${columns.map((f) => q(f.name)).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, values);
+        const links: Record<string, unknown> = {};
+        for (const field of resource.fields) if (field.manyToMany) links[field.name] = before[field.name] ?? [];
+        await this.writeLinks(tx, resource, key, links, false);
+        const created = (await this.fetchRow(tx, resource, key))!;
+        events.push({ op: 'create', resource: resource.name, table: resource.table, recordId: String(key), before: null, after: await this.viewOf(tx, resource, created) });
+        await this.enqueueAfter(tx, resource, 'after_create', context, String(key), this.present(resource, created, await this.linksOf(tx, resource, [key])), null, now);
+      }
+      await this.recordEvents(tx, change, events);
+    }, { context: change, recordsEvents: true });
+    for (const file of files) fs.rmSync(file, { force: true });
+  }
+
+  /** A recorded value (in clear) as stored again: hashes and ciphertext as they were, the rest as the engine stores it. */
+  private restoredValue(resource: ResourceDef, field: FieldDef, value: unknown): TxValue {
+    if (value === null || value === undefined) return null;
+    if (field.security.hash || field.kind === 'password' || field.security.encrypt) return value as TxValue;
+    return toStorage(field, value, this.engine);
+  }
+
+  /** The inverse of an event of a plain table (no resource): by the key the event recorded. */
+  private async revertRow(event: ChangeEvent, change: ChangeContext, checkNewer: (tx: TransactionContext) => Promise<void>): Promise<void> {
+    const detail = await this.adapter.describeTable(event.table);
+    if (detail === undefined || detail.type !== 'table') throw this.gone(event, `the table '${event.table}' no longer exists`);
+    const pk = detail.columns.filter((c) => c.primary_key).map((c) => c.name);
+    const keyColumns = pk.length > 0 ? pk : ['rowid'];
+    const keyValues = (pk.length > 1 ? (JSON.parse(event.record_id!) as TxValue[]) : [event.record_id!]) as TxValue[];
+    const where = keyColumns.map((c) => `${c === 'rowid' ? 'rowid' : q(c)} = ?`).join(' AND ');
+    const types = new Map(detail.columns.map((c) => [c.name, c.type.toUpperCase()]));
+    const value = (column: string, v: unknown): TxValue => {
+      if (v === null || v === undefined) return null;
+      if (typeof v === 'string' && /BLOB|BYTEA/.test(types.get(column) ?? '')) return Buffer.from(v, 'base64');
+      if (typeof v === 'object') return JSON.stringify(v);
+      return v as TxValue;
+    };
+    // SQLite's triggers record the revert's own event; without them (DuckDB) it is recorded here.
+    const captured = this.adapter.capabilities.change_capture_sql;
+    const t = q(event.table);
+    await this.adapter.transaction(async (tx) => {
+      await checkNewer(tx);
+      const current = (await tx.all(`SELECT * FROM ${t} WHERE ${where}`, keyValues))[0];
+      const events: NewEvent[] = [];
+      const base = { resource: null, table: event.table, recordId: event.record_id };
+      if (event.op === 'create') {
+        if (current === undefined) throw this.gone(event, 'the row no longer exists');
+        await tx.run(`DELETE FROM ${t} WHERE ${where}`, keyValues);
+        events.push({ ...base, op: 'delete', before: current, after: null });
+      } else if (event.op === 'update') {
+        if (current === undefined) throw this.gone(event, 'the row no longer exists');
+        const before = event.before ?? {};
+        const after = event.after ?? {};
+        const columns = Object.keys(before).filter((c) => types.has(c) && JSON.stringify(before[c]) !== JSON.stringify(after[c]));
+        if (columns.length > 0) {
+          await tx.run(`UPDATE ${t} SET ${columns.map((c) => `${q(c)} = ?`).join(', ')} WHERE ${where}`, [...columns.map((c) => value(c, before[c])), ...keyValues]);
+        }
+        const changed = (await tx.all(`SELECT * FROM ${t} WHERE ${where}`, keyValues))[0] ?? null;
+        events.push({ ...base, op: 'update', before: current, after: changed });
+      } else {
+        if (current !== undefined) throw this.gone(event, 'a row with its key exists again');
+        const before = event.before ?? {};
+        const columns = Object.keys(before).filter((c) => types.has(c));
+        const names = pk.length === 0 && this.engine === 'sqlite' ? ['rowid', ...columns] : columns;
+        const values = pk.length === 0 && this.engine === 'sqlite' ? [keyValues[0]!, ...columns.map((c) => value(c, before[c]))] : columns.map((c) => value(c, before[c]));
+        await tx.run(`INSERT INTO ${t} (${names.map((c) => (c === 'rowid' ? 'rowid' : q(c))).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`, values);
+        const created = (await tx.all(`SELECT * FROM ${t} WHERE ${where}`, keyValues))[0] ?? null;
+        events.push({ ...base, op: 'create', before: null, after: created });
+      }
+      if (!captured) await this.recordEvents(tx, change, events);
+    }, { context: change, recordsEvents: !captured });
   }
 }
 

@@ -93,6 +93,8 @@ export interface Reference {
 
 export interface FieldDef {
   name: string;
+  /** Who may see (`read`) and set (`write`) this field, beyond the resource's own permissions. */
+  permissions?: { read?: PermissionSpec | undefined; write?: PermissionSpec | undefined } | undefined;
   /** The type as written (kept for the schema reply). */
   type: FieldType;
   kind: FieldKind;
@@ -157,7 +159,9 @@ export interface RuleDef {
 export type PermissionSpec =
   | { kind: 'keyword'; keyword: string }
   | { kind: 'by_field'; field: string; values: Record<string, string> }
-  | { kind: 'list'; entries: ({ role: string } | { condition: string })[] };
+  | { kind: 'list'; entries: ({ role: string } | { condition: string })[] }
+  /** A row rule: a CEL expression over the record's fields and `user`, applied as a SQL filter to lists. */
+  | { kind: 'rule'; expression: string };
 
 export const PERMISSION_KEYWORDS = [
   'public',
@@ -186,6 +190,8 @@ export interface ResourceDef {
   interface: Record<string, unknown>;
   hooks: Partial<Record<HookEvent, string[]>>;
   permissions: Partial<Record<string, PermissionSpec>>;
+  /** Named conditions (`conditions:` at the top level), CEL expressions that permission lists refer to by name. */
+  conditions: Record<string, string>;
   rules: RuleDef[];
   api: Record<string, unknown>;
   ui: unknown;
@@ -197,6 +203,10 @@ export interface ResourceDef {
 export interface Actor {
   id: string;
   roles: string[];
+  /** platform: a platform key or user, acting as the database's administrator; user: one of its own users. */
+  kind?: 'platform' | 'user' | 'anonymous' | undefined;
+  /** May read but not change anything. */
+  readonly?: boolean | undefined;
 }
 
 /** Who acts when the gateway names nobody: the platform admin, the only caller until tenants arrive. */

@@ -34,7 +34,7 @@ const FIELD_KEYS = new Set([
   'type', 'required', 'optional', 'nullable', 'unique', 'primary', 'generated', 'immutable', 'auto_update', 'default',
   'min', 'max', 'min_length', 'max_length', 'pattern', 'options', 'values', 'precision', 'scale', 'references',
   'foreign_key', 'on_delete', 'accept', 'max_size', 'searchable', ...MAGIC_KEYS, 'sensitive', 'security', 'description',
-  'label', 'ui', 'index',
+  'label', 'ui', 'index', 'permissions',
 ]);
 
 /** Names SQLite gives a meaning of its own in every table. */
@@ -171,14 +171,31 @@ export function normalizeDocuments(documents: ParsedDocument[]): NormalizeOutcom
     const indexes = normalizeIndexes(name, raw.indexes, fields, problem);
     const hooks = normalizeHooks(raw.hooks, problem);
     const rules = normalizeRules(raw, fields, problem, warn);
-    const permissions = normalizePermissions(raw, fields, problem, warn);
+    const conditions = normalizeConditions(raw, problem);
+    const permissions = normalizePermissions(raw, fields, problem, warn, conditions);
+    for (const field of fields) {
+      const spec = (raw.fields as Record<string, Record<string, unknown>>)[field.name]?.permissions;
+      if (spec === undefined) continue;
+      if (!isRecord(spec)) {
+        problem(['fields', field.name, 'permissions'], 'must be a map of `read` and `write`');
+        continue;
+      }
+      field.permissions = {};
+      for (const operation of ['read', 'write'] as const) {
+        if (spec[operation] === undefined) continue;
+        field.permissions[operation] = parseSpec(spec[operation], ['fields', field.name, 'permissions', operation], fields, problem, warn, conditions);
+      }
+      for (const key of Object.keys(spec)) {
+        if (key !== 'read' && key !== 'write') warn(['fields', field.name, 'permissions', key], 'is not an operation of a field (read, write)', true);
+      }
+    }
 
     const ui = raw.ui;
     const iface = isRecord(raw.interface) ? raw.interface : {};
     const api = isRecord(raw.api) ? raw.api : {};
     const known = new Set([
       'resource', 'entity', 'database', 'description', 'fields', 'indexes', 'relations', 'interface', 'hooks', 'permissions',
-      'acl', 'rules', 'events', 'api', 'ui',
+      'acl', 'rules', 'events', 'api', 'ui', 'conditions',
     ]);
     const extra: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw)) if (!known.has(key)) extra[key] = value;
@@ -199,6 +216,7 @@ export function normalizeDocuments(documents: ParsedDocument[]): NormalizeOutcom
         interface: iface,
         hooks,
         permissions,
+        conditions,
         rules,
         api,
         ui,
@@ -554,44 +572,104 @@ function normalizeRules(raw: Record<string, unknown>, fields: FieldDef[], proble
   return rules;
 }
 
-function normalizePermissions(raw: Record<string, unknown>, fields: FieldDef[], problem: Report, warn: Report): Partial<Record<string, PermissionSpec>> {
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function normalizeConditions(raw: Record<string, unknown>, problem: Report): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (raw.conditions === undefined) return out;
+  if (!isRecord(raw.conditions)) {
+    problem(['conditions'], 'must be a map of names to expressions');
+    return out;
+  }
+  for (const [name, expression] of Object.entries(raw.conditions)) {
+    if (typeof expression !== 'string') {
+      problem(['conditions', name], 'must be an expression (a string)');
+      continue;
+    }
+    const error = checkExpression(expression);
+    if (error) problem(['conditions', name], `is not a valid CEL expression: ${error}`);
+    else out[name] = expression;
+  }
+  return out;
+}
+
+/**
+ * One operation's permission: a keyword (or a role name), a row rule (an expression), a map keyed by a field's
+ * values, or a list of roles and conditions (by name, or written out).
+ */
+function parseSpec(
+  spec: unknown,
+  at: (string | number)[],
+  fields: FieldDef[],
+  problem: Report,
+  warn: Report,
+  conditions: Record<string, string>,
+): PermissionSpec | undefined {
+  if (typeof spec === 'boolean') return { kind: 'keyword', keyword: spec ? 'public' : 'none' };
+  if (typeof spec === 'string') {
+    const text = spec.trim();
+    if ((PERMISSION_KEYWORDS as readonly string[]).includes(text) || text === 'admin_only') return { kind: 'keyword', keyword: text };
+    if (IDENTIFIER.test(text)) {
+      warn(at, `'${text}' is not a keyword (${PERMISSION_KEYWORDS.join(', ')}): it is read as a role name`);
+      return { kind: 'keyword', keyword: text };
+    }
+    const error = checkExpression(text);
+    if (error) {
+      problem(at, `is neither a keyword nor a valid CEL row rule: ${error}`);
+      return undefined;
+    }
+    return { kind: 'rule', expression: text };
+  }
+  if (Array.isArray(spec)) {
+    const entries: ({ role: string } | { condition: string })[] = [];
+    spec.forEach((entry, i) => {
+      if (!isRecord(entry)) return;
+      if (typeof entry.role === 'string') entries.push({ role: entry.role });
+      if (typeof entry.condition === 'string') {
+        const name = entry.condition.trim();
+        if (IDENTIFIER.test(name) && conditions[name] === undefined) {
+          // A condition nobody defined grants nothing: it fails closed.
+          warn([...at, i, 'condition'], `names the condition '${name}', which \`conditions:\` does not define: it grants nothing`);
+        } else if (!IDENTIFIER.test(name)) {
+          const error = checkExpression(name);
+          if (error) problem([...at, i, 'condition'], `is not a valid CEL expression: ${error}`);
+        }
+        entries.push({ condition: name });
+      }
+    });
+    return { kind: 'list', entries };
+  }
+  if (isRecord(spec)) {
+    const values: Record<string, string> = {};
+    let fieldName = typeof spec.field === 'string' ? spec.field : undefined;
+    for (const [key, value] of Object.entries(spec)) if (key !== 'field') values[key] = String(value);
+    if (fieldName === undefined) {
+      const candidates = fields.filter((f) => f.options && Object.keys(values).every((v) => f.options!.includes(v)));
+      if (candidates.length === 1) fieldName = candidates[0]!.name;
+      else if (fields.some((f) => f.name === 'status')) fieldName = 'status';
+    }
+    if (fieldName === undefined || !fields.some((f) => f.name === fieldName)) {
+      problem(at, "is keyed by a field's values, but which field is unclear: name it with `field:`");
+      return undefined;
+    }
+    return { kind: 'by_field', field: fieldName, values };
+  }
+  problem(at, 'must be a keyword, an expression, a list of roles and conditions, or a map keyed by a field\'s values');
+  return undefined;
+}
+
+function normalizePermissions(
+  raw: Record<string, unknown>,
+  fields: FieldDef[],
+  problem: Report,
+  warn: Report,
+  conditions: Record<string, string>,
+): Partial<Record<string, PermissionSpec>> {
   const out: Partial<Record<string, PermissionSpec>> = {};
   if (isRecord(raw.permissions)) {
     for (const [operation, spec] of Object.entries(raw.permissions)) {
-      const at = ['permissions', operation];
-      if (typeof spec === 'string' || typeof spec === 'boolean') {
-        out[operation] = { kind: 'keyword', keyword: spec === true ? 'public' : spec === false ? 'none' : spec };
-      } else if (Array.isArray(spec)) {
-        const entries: ({ role: string } | { condition: string })[] = [];
-        spec.forEach((entry, i) => {
-          if (!isRecord(entry)) return;
-          if (typeof entry.role === 'string') entries.push({ role: entry.role });
-          if (typeof entry.condition === 'string') {
-            const error = checkExpression(entry.condition);
-            if (error) problem([...at, i, 'condition'], `is not a valid CEL expression: ${error}`);
-            entries.push({ condition: entry.condition });
-          }
-        });
-        out[operation] = { kind: 'list', entries };
-      } else if (isRecord(spec)) {
-        const values: Record<string, string> = {};
-        let fieldName = typeof spec.field === 'string' ? spec.field : undefined;
-        for (const [key, value] of Object.entries(spec)) if (key !== 'field') values[key] = String(value);
-        if (fieldName === undefined) {
-          const candidates = fields.filter((f) => f.options && Object.keys(values).every((v) => f.options!.includes(v)));
-          if (candidates.length === 1) fieldName = candidates[0]!.name;
-          else if (fields.some((f) => f.name === 'status')) fieldName = 'status';
-        }
-        if (fieldName === undefined || !fields.some((f) => f.name === fieldName)) {
-          problem(at, "is keyed by a field's values, but which field is unclear: name it with `field:`");
-          continue;
-        }
-        out[operation] = { kind: 'by_field', field: fieldName, values };
-      }
-      const keyword = out[operation]?.kind === 'keyword' ? (out[operation] as { keyword: string }).keyword : undefined;
-      if (keyword !== undefined && !(PERMISSION_KEYWORDS as readonly string[]).includes(keyword)) {
-        warn(at, `'${keyword}' is not a keyword (${PERMISSION_KEYWORDS.join(', ')}): it is read as a role name`);
-      }
+      const parsed = parseSpec(spec, ['permissions', operation], fields, problem, warn, conditions);
+      if (parsed !== undefined) out[operation] = parsed;
     }
   }
   // DBAL: per operation, a map of role to true or false.

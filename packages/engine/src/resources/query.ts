@@ -61,6 +61,8 @@ export function parseListQuery(
   raw: Record<string, unknown>,
   engine: EngineName,
   keyKind: (field: FieldDef) => FieldDef['kind'],
+  /** Fields the caller may not read of every record (a field-level read permission): no filter, sort or search on them. */
+  restricted: (field: FieldDef) => boolean = () => false,
 ): ListQuery {
   const where: string[] = [];
   const params: TxValue[] = [];
@@ -75,6 +77,7 @@ export function parseListQuery(
     const field = resource.fields.find((f) => f.name === name);
     if (field === undefined) throw badRequest(`Unknown field '${name}' in the query: resource '${resource.name}' has no such field.`);
     if (!filterable(field)) throw badRequest(`The field '${name}' can't be filtered on (it is protected, hashed, encrypted or a file).`);
+    if (restricted(field)) throw new DbForgeError('FORBIDDEN', `You may not filter on '${name}': its read permission keeps it from you.`);
     if (!(OPERATORS as readonly string[]).includes(op)) {
       throw badRequest(`Unknown operator '[${op}]' for '${name}': use one of ${OPERATORS.map((o) => `[${o}]`).join(', ')}.`);
     }
@@ -154,7 +157,7 @@ export function parseListQuery(
 
   // q: a case-insensitive substring search across the searchable fields.
   if (raw.q !== undefined && String(raw.q) !== '') {
-    const searchable = resource.fields.filter((f) => f.searchable && filterable(f));
+    const searchable = resource.fields.filter((f) => f.searchable && filterable(f) && !restricted(f));
     if (searchable.length === 0) throw badRequest(`Resource '${resource.name}' has no searchable fields: mark fields with \`searchable: true\` to use q=.`);
     const pattern = containsPattern(String(raw.q));
     where.push(`(${searchable.map((f) => `${q(f.name)} ${like} ? ESCAPE '\\'`).join(' OR ')})`);
@@ -171,6 +174,7 @@ export function parseListQuery(
       const field = resource.fields.find((f) => f.name === name);
       if (field === undefined) throw badRequest(`Unknown field '${name}' in sort: resource '${resource.name}' has no such field.`);
       if (!sortable(field)) throw badRequest(`The field '${name}' can't be sorted on.`);
+      if (restricted(field)) throw new DbForgeError('FORBIDDEN', `You may not sort on '${name}': its read permission keeps it from you.`);
       if (!sort.some((s) => s.field === name)) sort.push({ field: name, descending });
     }
   }

@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import argon2 from 'argon2';
 
+const GENERATED_PREFIX = 'dbf_admin_';
+const GENERATED_KEY = /^dbf_admin_[A-Za-z0-9_-]{43}$/;
+
 export const ADMIN_KEY_FILE = 'admin-key.json';
 const MIN_KEY_LENGTH = 24;
 
@@ -71,7 +74,7 @@ export class AdminKeyStore {
       }
       return { store: new AdminKeyStore(stored.hash, undefined), origin: 'stored-hash' };
     }
-    const generatedKey = `dbf_admin_${crypto.randomBytes(32).toString('base64url')}`;
+    const generatedKey = `${GENERATED_PREFIX}${crypto.randomBytes(32).toString('base64url')}`;
     const hash = await argon2.hash(generatedKey, { type: argon2.argon2id });
     fs.mkdirSync(source.secretsDir, { recursive: true, mode: 0o700 });
     const content: StoredHash = { algorithm: 'argon2id', hash, created_at: new Date().toISOString() };
@@ -101,6 +104,9 @@ export class AdminKeyStore {
       return true;
     }
     if (this.rejected.has(d)) return false;
+    // A stored hash is always of a generated key (`dbf_admin_` and 43 characters): anything else is refused without
+    // the argon2 work, which would otherwise be a cheap way to load the gateway.
+    if (!GENERATED_KEY.test(presented)) return false;
     const ok = this.hash !== undefined && (await argon2.verify(this.hash, presented).catch(() => false));
     if (ok) {
       this.verified.add(d);

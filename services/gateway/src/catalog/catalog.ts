@@ -2,10 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DatabaseSettings, EngineName } from '@dbforge/contracts';
+import { TENANCY_MIGRATION, TenancyStore } from '../tenancy/store.js';
+import { AUDIT_MIGRATION } from '../audit/audit-log.js';
 
 /** A database as the gateway knows it. Settings hold only what was set for this database; defaults fill the rest. */
 export interface DatabaseRecord {
   name: string;
+  /** The tenant that owns the database. */
+  tenantId: string;
   engine: EngineName;
   containerId: string;
   createdAt: string;
@@ -33,6 +37,7 @@ interface WebhookRow {
 
 interface Row {
   name: string;
+  tenant_id: string;
   engine: EngineName;
   container_id: string;
   created_at: string;
@@ -58,6 +63,10 @@ const MIGRATIONS: string[] = [
      updated_at TEXT NOT NULL,
      PRIMARY KEY (database, hook)
    ) STRICT`,
+  // Tenants own databases; users are members of tenants; API keys belong to a tenant (and maybe one database).
+  TENANCY_MIGRATION,
+  // The platform's audit log: admin actions and failed authentications.
+  AUDIT_MIGRATION,
 ];
 
 /**
@@ -67,6 +76,8 @@ const MIGRATIONS: string[] = [
 export class Catalog {
   private readonly db: Database.Database;
   private readonly byName = new Map<string, DatabaseRecord>();
+  /** Tenants, users, memberships, keys and refresh tokens, in the same store. */
+  readonly tenancy: TenancyStore;
   /** Webhooks by database, and the hook names of each as the header sent to its worker (read on every request). */
   private readonly webhooksByDb = new Map<string, Map<string, WebhookRecord>>();
   private readonly hookHeaders = new Map<string, string>();
@@ -79,6 +90,7 @@ export class Catalog {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
+    this.tenancy = new TenancyStore(this.db);
     for (const row of this.db.prepare('SELECT * FROM databases ORDER BY created_at, name').all() as Row[]) {
       const record = fromRow(row);
       this.byName.set(record.name, record);
@@ -122,8 +134,8 @@ export class Catalog {
 
   insert(record: DatabaseRecord): void {
     this.db
-      .prepare('INSERT INTO databases (name, engine, container_id, created_at, settings) VALUES (?, ?, ?, ?, ?)')
-      .run(record.name, record.engine, record.containerId, record.createdAt, JSON.stringify(record.settings));
+      .prepare('INSERT INTO databases (name, tenant_id, engine, container_id, created_at, settings) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(record.name, record.tenantId, record.engine, record.containerId, record.createdAt, JSON.stringify(record.settings));
     this.byName.set(record.name, { ...record });
   }
 
@@ -199,6 +211,11 @@ export class Catalog {
     return info.changes > 0;
   }
 
+  /** The catalogue's connection, for the audit log that lives in it (AuditLog only appends and reads). */
+  auditDb(): Database.Database {
+    return this.db;
+  }
+
   /** For the readiness check: the catalogue file answers. */
   check(): void {
     this.db.prepare('SELECT 1').get();
@@ -216,6 +233,7 @@ function webhookFromRow(row: WebhookRow): WebhookRecord {
 function fromRow(row: Row): DatabaseRecord {
   return {
     name: row.name,
+    tenantId: row.tenant_id,
     engine: row.engine,
     containerId: row.container_id,
     createdAt: row.created_at,

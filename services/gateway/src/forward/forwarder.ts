@@ -12,6 +12,7 @@ import {
 } from '@dbforge/contracts';
 import type { DatabaseService } from '../services/databases.js';
 import type { WorkerEndpoint } from '../runtime/types.js';
+import type { Actor } from '../plugins/access.js';
 
 export interface ForwarderOptions {
   maxBodyBytes: number;
@@ -23,7 +24,16 @@ export interface ForwarderOptions {
 }
 
 /** Response headers passed on from a worker; everything else (hop-by-hop, internal) stays behind. */
-const PASSED_HEADERS = ['content-type', 'retry-after', 'content-disposition', 'x-content-type-options', WorkerHeaders.errorCode] as const;
+const PASSED_HEADERS = [
+  'content-type',
+  'retry-after',
+  'content-disposition',
+  'x-content-type-options',
+  // Server-Sent Events: no caching, and no buffering by a proxy in front of the gateway.
+  'cache-control',
+  'x-accel-buffering',
+  WorkerHeaders.errorCode,
+] as const;
 
 /**
  * Resource hooks, as the forwarder needs them (the hook service implements it). Kept to three calls so that a request
@@ -60,6 +70,19 @@ async function readLimited(stream: AsyncIterable<Buffer>, limit: number): Promis
   return Buffer.concat(chunks, length);
 }
 
+/**
+ * Who the worker acts for: the platform caller as a signed-off actor header (trusted by the worker, which only the
+ * gateway can reach), or, for a database's end user, their own credential to check. A client's own actor header is
+ * never passed on.
+ */
+export function identityHeadersFor(request: FastifyRequest, actor: Actor | undefined): Record<string, string> {
+  if (actor !== undefined) return { [WorkerHeaders.actor]: JSON.stringify(actor) };
+  const headers: Record<string, string> = { [WorkerHeaders.clientAddress]: request.ip };
+  const authorization = request.headers.authorization;
+  if (typeof authorization === 'string') headers.authorization = authorization;
+  return headers;
+}
+
 async function readAll(stream: AsyncIterable<Buffer>, size: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
@@ -91,7 +114,12 @@ export class Forwarder {
     this.hooks = gate;
   }
 
-  async forward(request: FastifyRequest, reply: FastifyReply, name: string): Promise<FastifyReply> {
+  /**
+   * `actor` is the platform caller the worker acts for; without one the request is a database end user's, whose own
+   * credential (if any) goes to the worker, which checks it.
+   */
+  async forward(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor | undefined): Promise<FastifyReply> {
+    const identityHeaders = identityHeadersFor(request, actor);
     this.databases.require(name);
     const hooks = this.hooks?.headerFor(name);
     const length = Number(request.headers['content-length'] ?? 0);
@@ -110,17 +138,19 @@ export class Forwarder {
     let endpoint = await this.databases.endpoint(name);
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.send(request, endpoint, body, hooks);
+      response = await this.send(request, endpoint, body, hooks, identityHeaders);
     } catch (error) {
       // A read that met a worker as it died is safe to repeat once the worker is back; a write is not.
       if (body !== null || request.method !== 'GET' || !(error instanceof DbForgeError) || error.code !== 'WORKER_UNAVAILABLE') {
         throw error;
       }
       endpoint = await this.databases.endpoint(name);
-      response = await this.send(request, endpoint, null, hooks);
+      response = await this.send(request, endpoint, null, hooks, identityHeaders);
     }
     if (hooks !== undefined) {
-      if (response.statusCode === HOOK_REQUIRED_STATUS) response = await this.afterBeforeHooks(request, name, body as Buffer | null, hooks, response);
+      if (response.statusCode === HOOK_REQUIRED_STATUS) {
+        response = await this.afterBeforeHooks(request, name, body as Buffer | null, hooks, response, identityHeaders);
+      }
       if (response.headers[WorkerHeaders.outbox] !== undefined) this.hooks!.outboxPending(name);
     }
     reply.code(response.statusCode);
@@ -145,6 +175,7 @@ export class Forwarder {
     body: Buffer | null,
     hooks: string,
     first: Dispatcher.ResponseData,
+    identityHeaders: Record<string, string>,
   ): Promise<Dispatcher.ResponseData> {
     if (first.headers[WorkerHeaders.hookRequired] === undefined) throw new DbForgeError('INTERNAL_ERROR', 'The worker answered an unexpected status.');
     const required = (await first.body.json()) as HookRequiredReply;
@@ -153,7 +184,7 @@ export class Forwarder {
       [WorkerHeaders.hookToken]: required.token,
       [WorkerHeaders.hookVerdict]: Buffer.from(JSON.stringify({ sets })).toString('base64url'),
     };
-    const response = await this.send(request, await this.databases.endpoint(name), body, hooks, verdict);
+    const response = await this.send(request, await this.databases.endpoint(name), body, hooks, { ...identityHeaders, ...verdict });
     if (response.statusCode === HOOK_REQUIRED_STATUS) {
       await response.body.dump();
       throw new DbForgeError('CONFLICT', 'The hooks of this write changed while it waited for them; send the request again.');
@@ -165,15 +196,18 @@ export class Forwarder {
     request: FastifyRequest,
     endpoint: WorkerEndpoint,
     body: Buffer | Readable | null,
-    hooks?: string,
-    verdict?: Record<string, string>,
+    hooks: string | undefined,
+    extra: Record<string, string>,
   ): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = {
       [WorkerHeaders.secret]: endpoint.secret,
       [REQUEST_ID_HEADER]: request.id,
     };
     if (hooks !== undefined) headers[WorkerHeaders.hooks] = hooks;
-    if (verdict !== undefined) Object.assign(headers, verdict);
+    Object.assign(headers, extra);
+    // Server-Sent Events resume from the last event the client saw (the standard reconnect header).
+    const lastEventId = request.headers['last-event-id'];
+    if (typeof lastEventId === 'string') headers['last-event-id'] = lastEventId;
     const contentType = request.headers['content-type'];
     if (contentType !== undefined) headers['content-type'] = contentType;
     const contentLength = request.headers['content-length'];

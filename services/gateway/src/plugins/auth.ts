@@ -1,29 +1,63 @@
 import fp from 'fastify-plugin';
-import { Errors } from '@dbforge/contracts';
+import jwt from '@fastify/jwt';
+import type { FastifyRequest } from 'fastify';
+import { DbForgeError, Errors } from '@dbforge/contracts';
 import { AdminKeyStore, type AdminKeySource } from '../auth/admin-key.js';
+import { loadTokenSecret } from '../auth/token-secret.js';
+import type { KnownCredentials } from '../auth/known-credentials.js';
+import type { Identity } from '../tenancy/access.js';
+import { parseApiKey } from '../tenancy/secrets.js';
+
+export type { Identity } from '../tenancy/access.js';
 
 export interface AuthPluginOptions extends AdminKeySource {
-  /** /metrics needs a key unless this is set. */
+  /** /metrics needs the platform admin unless this is set. */
   metricsPublic: boolean;
+  /** Signs access tokens; generated into the secrets directory when unset. */
+  tokenSecret?: string | undefined;
+  accessTokenTtlSeconds: number;
+  /** Credentials that verified, so that rate limits count them per credential (others per address). */
+  knownCredentials?: KnownCredentials | undefined;
   /** Receives a key generated on first start, to be shown once. */
   onGeneratedKey?: (key: string, file: string) => void;
 }
 
-/** Who is calling. The foundation knows one identity, the platform admin; tenants and roles come later. */
-export interface Identity {
-  kind: 'admin';
+/** The claims of a platform access token. */
+export interface AccessTokenClaims {
+  sub: string;
+  email: string;
+  typ: 'access';
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** The platform identity of the caller; null for public routes and for a database's own end users. */
     identity: Identity | null;
+  }
+  interface FastifyInstance {
+    /** Signs a platform access token for a user. */
+    signAccessToken(claims: AccessTokenClaims): string;
   }
 }
 
-const PROTECTED = /^\/(?:admin|api)(?:[/?#]|$)/;
-const METRICS = /^\/metrics(?:[?#]|$)/;
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: AccessTokenClaims;
+  }
+}
 
-/** The key from `X-API-Key` (DB-Forge MK1) or `Authorization: Bearer`. */
+const PLATFORM = /^\/(?:admin|api)(?:\/|$)/;
+const METRICS = /^\/metrics$/;
+const ME = /^\/auth\/(?:me|password)$/;
+/**
+ * What a database serves to its own end users (an app's clients), below `/api/db/{name}/`: its resources, its user
+ * accounts, its API document and the live changes of what they may read. Without a platform credential these go to
+ * the worker as an end user, who may be anonymous; the worker has the exact list.
+ */
+const END_USER_PART = /^(?:resources|auth|openapi\.json|realtime|events\/stream)(?:\/|$)/;
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** The credential from `X-API-Key` (DB-Forge MK1) or `Authorization: Bearer`. */
 export function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
   const header = headers['x-api-key'];
   if (typeof header === 'string' && header.length > 0) return header;
@@ -35,22 +69,101 @@ export function presentedKey(headers: Record<string, string | string[] | undefin
   return undefined;
 }
 
+/** A database's end-user token (issued by its worker), as opposed to a platform credential. */
+export function isEndUserToken(credential: string): boolean {
+  return credential.startsWith('dbu_');
+}
+
+/**
+ * The path a request is judged by: the pattern of the route the router matched (`/api/db/:name/tables`), never the raw
+ * URL, which percent-encoding (`/%61pi/...`) or the absolute form (`GET http://host/api/...`) can disguise while still
+ * reaching the route. For a request no route matched, its decoded path.
+ */
+export function judgedPath(request: FastifyRequest): string {
+  const pattern = request.routeOptions.url;
+  if (pattern !== undefined) return pattern;
+  try {
+    return decodeURIComponent(new URL(request.url, 'http://gateway').pathname);
+  } catch {
+    return request.url;
+  }
+}
+
+/** Whether a request is for a database's end-user routes (judged by its route, with the path below the database). */
+export function isEndUserRoute(request: FastifyRequest): boolean {
+  const pattern = request.routeOptions.url;
+  if (pattern === undefined || !pattern.startsWith('/api/db/:name/')) return false;
+  const rest = pattern === '/api/db/:name/*' ? String((request.params as Record<string, unknown>)['*'] ?? '') : pattern.slice('/api/db/:name/'.length);
+  return END_USER_PART.test(rest);
+}
+
+/**
+ * Who is calling. Platform credentials, in the order they are cheapest to check: tenant API keys (`dbf_<id>_<secret>`,
+ * a digest comparison), access tokens of signed-in users (a signature), and the platform admin key (argon2id, then
+ * remembered). A database's end users are authenticated by its worker.
+ */
 export const authPlugin = fp(
   async (app, options: AuthPluginOptions) => {
     const loaded = await AdminKeyStore.load(options);
     if (loaded.generatedKey !== undefined) options.onGeneratedKey?.(loaded.generatedKey, `${options.secretsDir}/admin-key.json`);
     app.log.info({ origin: loaded.origin }, 'admin key loaded');
-    const keys = loaded.store;
+    const adminKeys = loaded.store;
+    const tenancy = app.catalog.tenancy;
+
+    await app.register(jwt, {
+      secret: loadTokenSecret(options.tokenSecret, options.secretsDir),
+      sign: { expiresIn: options.accessTokenTtlSeconds, iss: 'dbforge' },
+      verify: { allowedIss: 'dbforge' },
+    });
+    app.decorate('signAccessToken', (claims: AccessTokenClaims) => app.jwt.sign(claims));
+
+    async function identify(credential: string): Promise<Identity | undefined> {
+      const apiKey = parseApiKey(credential);
+      if (apiKey) {
+        const key = tenancy.verifyKey(apiKey.id, credential);
+        return key ? { kind: 'key', keyId: key.id, tenantId: key.tenant_id, database: key.database, scope: key.scope } : undefined;
+      }
+      if (JWT_SHAPE.test(credential)) {
+        let claims: AccessTokenClaims;
+        try {
+          claims = app.jwt.verify<AccessTokenClaims>(credential);
+        } catch {
+          return undefined;
+        }
+        if (claims.typ !== 'access') return undefined;
+        const user = tenancy.user(claims.sub);
+        if (!user) return undefined;
+        return { kind: 'user', userId: user.id, email: user.email, platformAdmin: user.platform_admin, roles: tenancy.roles(user.id) };
+      }
+      return (await adminKeys.verify(credential)) ? { kind: 'admin' } : undefined;
+    }
 
     app.decorateRequest('identity', null);
-    app.addHook('onRequest', async (request) => {
-      const url = request.url;
-      if (!PROTECTED.test(url) && !(METRICS.test(url) && !options.metricsPublic)) return;
-      const key = presentedKey(request.headers);
-      if (key === undefined) throw Errors.missingApiKey();
-      if (!(await keys.verify(key))) throw Errors.invalidApiKey();
-      request.identity = { kind: 'admin' };
+    app.addHook('onRequest', async (request: FastifyRequest) => {
+      const path = judgedPath(request);
+      const platform = PLATFORM.test(path) || (METRICS.test(path) && !options.metricsPublic) || ME.test(path);
+      if (!platform) return;
+      const credential = presentedKey(request.headers);
+      const endUserRoute = isEndUserRoute(request);
+      if (credential === undefined) {
+        if (endUserRoute) return; // anonymous end user: the worker decides what they may do
+        throw Errors.missingApiKey();
+      }
+      if (isEndUserToken(credential)) {
+        if (endUserRoute) return; // the database's own end user: the worker checks the token
+        throw new DbForgeError('UNAUTHORIZED', "A database's user token only works on that database's resources and auth routes.");
+      }
+      const identity = await identify(credential);
+      if (identity === undefined) {
+        throw JWT_SHAPE.test(credential)
+          ? new DbForgeError('UNAUTHORIZED', 'Invalid or expired access token: sign in again, or refresh it.')
+          : Errors.invalidApiKey();
+      }
+      request.identity = identity;
+      options.knownCredentials?.remember(credential);
     });
+    // Failed authentication goes to the audit log (every 401 thrown before an identity was known).
+    app.addHook('onError', async (request, _reply, error) => app.audit.authFailure(request, error));
   },
-  { name: 'dbforge-auth', fastify: '5.x' },
+  { name: 'dbforge-auth', fastify: '5.x', dependencies: ['dbforge-catalog'] },
 );

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   DATABASE_SETTING_KEYS,
@@ -22,14 +22,16 @@ function pickSettings(body: Record<string, unknown> | null | undefined): Databas
   const settings: DatabaseSettings = {};
   if (!body) return settings;
   for (const key of DATABASE_SETTING_KEYS) {
-    if (typeof body[key] === 'number') settings[key] = body[key] as number;
+    const value = body[key];
+    // Numbers, the event log switch, and null (back to the default) for the retention settings.
+    if (typeof value === 'number' || typeof value === 'boolean' || value === null) (settings as Record<string, unknown>)[key] = value;
   }
   return settings;
 }
 
 export const adminDatabaseRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { databases } = fastify;
+  const { databases, access } = fastify;
 
   app.post(
     '/admin/databases/spawn/:name',
@@ -48,9 +50,12 @@ export const adminDatabaseRoutes: FastifyPluginAsync = async (fastify) => {
     },
     async (request, reply) => {
       const body = request.body ?? null;
+      // The caller must be able to create databases in the tenant (its own by default).
+      const tenant = access.tenant(request, body?.tenant ?? access.defaultTenant(request), 'manage');
       const outcome = await databases.spawn(request.params.name, {
         engine: body?.engine,
         settings: pickSettings(body),
+        tenantId: tenant.id,
       });
       const status = databases.get(outcome.record.name) ? await databases.info(outcome.record.name) : undefined;
       const containerId = status?.container_id ?? outcome.record.containerId;
@@ -67,8 +72,11 @@ export const adminDatabaseRoutes: FastifyPluginAsync = async (fastify) => {
       response: withErrors({ 200: PruneReplySchema }, [400, ...AUTH_ERRORS, 404]),
     },
   };
-  const pruneHandler = async (request: { params: { name: string } }) => {
+  const pruneHandler = async (request: FastifyRequest<{ Params: { name: string } }>) => {
+    const { record } = access.database(request, request.params.name, 'delete');
     await databases.prune(request.params.name);
+    // Keys limited to the database go with it.
+    fastify.catalog.tenancy.revokeDatabaseKeys(record.tenantId, record.name);
     return { message: 'Database instance pruned successfully.', db_name: request.params.name };
   };
 
@@ -108,7 +116,7 @@ export const adminDatabaseRoutes: FastifyPluginAsync = async (fastify) => {
         response: withErrors({ 200: DatabaseListSchema }, AUTH_ERRORS),
       },
     },
-    async () => databases.list(),
+    async (request) => (await databases.list()).filter((d) => access.canSeeDatabase(request, fastify.catalog.get(d.name)!)),
   );
 
   app.get(
@@ -122,7 +130,10 @@ export const adminDatabaseRoutes: FastifyPluginAsync = async (fastify) => {
         response: withErrors({ 200: DatabaseInfoSchema }, [400, ...AUTH_ERRORS, 404]),
       },
     },
-    async (request) => databases.info(request.params.name),
+    async (request) => {
+      access.database(request, request.params.name, 'read');
+      return databases.info(request.params.name);
+    },
   );
 
   app.patch(
@@ -138,6 +149,7 @@ export const adminDatabaseRoutes: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request) => {
+      access.database(request, request.params.name, 'manage');
       await databases.updateSettings(request.params.name, pickSettings(request.body));
       return databases.info(request.params.name);
     },
@@ -154,7 +166,10 @@ export const adminDatabaseRoutes: FastifyPluginAsync = async (fastify) => {
         response: withErrors({ 200: WorkerStatsSchema }, [400, ...AUTH_ERRORS, 404, 501, 503]),
       },
     },
-    async (request) => databases.stats(request.params.name),
+    async (request) => {
+      access.database(request, request.params.name, 'manage');
+      return databases.stats(request.params.name);
+    },
   );
 
   app.get(
@@ -170,7 +185,7 @@ export const adminDatabaseRoutes: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request) => ({
-      db_name: request.params.name,
+      db_name: access.database(request, request.params.name, 'manage').record.name,
       lines: await databases.logs(request.params.name, request.query.tail ?? 100),
     }),
   );

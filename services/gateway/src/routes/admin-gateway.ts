@@ -9,9 +9,13 @@ export const adminGatewayRoutes: FastifyPluginAsync = async (app) => {
         tags: ['admin'],
         summary: 'Requests and errors since the gateway started, by endpoint and by error code',
         operationId: 'getGatewayStats',
-        response: withErrors({ 200: GatewayStatsSchema }, [401]),
+        response: withErrors({ 200: GatewayStatsSchema }, [401, 403]),
       },
     },
-    async () => app.stats.snapshot(),
+    async (request) => {
+      // Counts over every tenant: for the platform admin only.
+      app.access.platformAdmin(request, 'read the gateway statistics');
+      return app.stats.snapshot();
+    },
   );
 };

@@ -16,14 +16,26 @@ import {
   TableDetailSchema,
   TableListReplySchema,
   TableParamsSchema,
+  DbChangePasswordBodySchema,
+  Errors,
+  DbCredentialsSchema,
+  DbSessionSchema,
+  DbUserListSchema,
+  DbUserParamsSchema,
+  DbUserSchema,
+  SetDbUserRolesBodySchema,
   withErrors,
 } from '@dbforge/contracts';
 import { validatorCompiler } from '@dbforge/server-kit';
+import { isEndUserRoute } from '../plugins/auth.js';
 
 const COMMON = [400, 401, 404, 413, 415, 422, 503, 504];
 
 interface DataRoute {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  tag?: string;
+  /** Callable without a platform credential: by the database's own end users, or anonymously. */
+  endUser?: boolean;
   url: string;
   operationId: string;
   summary: string;
@@ -106,6 +118,92 @@ const ROUTES: DataRoute[] = [
     body: InsertRowsBodySchema,
     response: withErrors({ 201: InsertRowsReplySchema }, COMMON),
   },
+  /* A database's own users: the end users of the app it serves. Their tokens work on this database only. */
+  {
+    method: 'POST',
+    url: '/api/db/:name/auth/signup',
+    tag: 'database users',
+    endUser: true,
+    operationId: 'signUpDatabaseUser',
+    summary: "Create an account among the database's own users and sign in",
+    description: 'Passwords need at least 10 characters. Answers a `dbu_` token that works on this database only.',
+    params: DatabaseParamsSchema,
+    body: DbCredentialsSchema,
+    response: withErrors({ 201: DbSessionSchema }, [...COMMON, 409]),
+  },
+  {
+    method: 'POST',
+    url: '/api/db/:name/auth/login',
+    tag: 'database users',
+    endUser: true,
+    operationId: 'signInDatabaseUser',
+    summary: "Sign in as one of the database's users",
+    description:
+      'A wrong password and an unknown email answer the same 401. Repeated failures slow down and then lock sign-in ' +
+      'for the account and the address (429 with Retry-After).',
+    params: DatabaseParamsSchema,
+    body: DbCredentialsSchema,
+    response: withErrors({ 200: DbSessionSchema }, [...COMMON, 429]),
+  },
+  {
+    method: 'POST',
+    url: '/api/db/:name/auth/logout',
+    tag: 'database users',
+    endUser: true,
+    operationId: 'signOutDatabaseUser',
+    summary: 'Revoke the token sent as `Authorization: Bearer`',
+    params: DatabaseParamsSchema,
+    response: withErrors({ 204: Type.Null() }, COMMON),
+  },
+  {
+    method: 'GET',
+    url: '/api/db/:name/auth/me',
+    tag: 'database users',
+    endUser: true,
+    operationId: 'databaseUserMe',
+    summary: 'The signed-in database user',
+    params: DatabaseParamsSchema,
+    response: withErrors({ 200: DbUserSchema }, COMMON),
+  },
+  {
+    method: 'POST',
+    url: '/api/db/:name/auth/password',
+    tag: 'database users',
+    endUser: true,
+    operationId: 'changeDatabaseUserPassword',
+    summary: "Change the signed-in database user's password (signs out their other sessions)",
+    params: DatabaseParamsSchema,
+    body: DbChangePasswordBodySchema,
+    response: withErrors({ 204: Type.Null() }, COMMON),
+  },
+  {
+    method: 'GET',
+    url: '/api/db/:name/auth/users',
+    tag: 'database users',
+    operationId: 'listDatabaseUsers',
+    summary: "The database's users (platform callers)",
+    params: DatabaseParamsSchema,
+    response: withErrors({ 200: DbUserListSchema }, [...COMMON, 403]),
+  },
+  {
+    method: 'PATCH',
+    url: '/api/db/:name/auth/users/:user',
+    tag: 'database users',
+    operationId: 'setDatabaseUserRoles',
+    summary: "Set a database user's roles (platform callers)",
+    params: DbUserParamsSchema,
+    body: SetDbUserRolesBodySchema,
+    response: withErrors({ 200: DbUserSchema }, [...COMMON, 403]),
+  },
+  {
+    method: 'DELETE',
+    url: '/api/db/:name/auth/users/:user',
+    tag: 'database users',
+    operationId: 'deleteDatabaseUser',
+    summary: "Delete a database user and their sessions (platform callers)",
+    params: DbUserParamsSchema,
+    response: withErrors({ 204: Type.Null() }, [...COMMON, 403]),
+  },
 ];
 
 /**
@@ -119,8 +217,22 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
   app.setValidatorCompiler((route) => (route.httpPart === 'body' ? () => true : validatorCompiler(route)));
 
-  const handler = async (request: FastifyRequest, reply: FastifyReply) =>
-    app.forwarder.forward(request, reply, (request.params as { name: string }).name);
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const name = (request.params as { name: string }).name;
+    if (request.identity === null) {
+      // A database's own end user (or anonymous) on its resources or auth routes (the auth hook lets no one else
+      // through without an identity): the worker decides.
+      if (!isEndUserRoute(request)) throw Errors.missingApiKey();
+      app.databases.require(name);
+      return app.forwarder.forward(request, reply, name, undefined);
+    }
+    // Reads need read; /query and /batch too (a caller that may not write gets a read-only actor, and the engine
+    // refuses any statement that would write); everything else changes the database.
+    const route = request.routeOptions.url;
+    const reads = request.method === 'GET' || request.method === 'HEAD' || route === '/api/db/:name/query' || route === '/api/db/:name/batch';
+    const { capabilities } = app.access.database(request, name, reads ? 'read' : 'write');
+    return app.forwarder.forward(request, reply, name, app.access.actor(request, capabilities));
+  };
 
   // Every other path under a database goes to its worker too, so that the worker's own routes (resources, schema,
   // events, ...) are reachable without a gateway change. The worker answers 404 for a path it does not know.
@@ -136,7 +248,8 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
       method: route.method,
       url: route.url,
       schema: {
-        tags: ['data'],
+        tags: [route.tag ?? 'data'],
+        ...(route.endUser ? { security: [{}, { apiKey: [] }, { bearer: [] }] } : {}),
         summary: route.summary,
         ...(route.description ? { description: route.description } : {}),
         operationId: route.operationId,

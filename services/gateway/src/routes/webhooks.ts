@@ -26,7 +26,7 @@ function info(record: WebhookRecord): WebhookInfo {
  */
 export const webhookRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { catalog, databases } = fastify;
+  const { catalog } = fastify;
 
   app.put(
     '/admin/databases/:name/webhooks/:hook',
@@ -45,7 +45,7 @@ export const webhookRoutes: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const record = databases.require(request.params.name);
+      const { record } = fastify.access.database(request, request.params.name, 'manage');
       const problem = checkWebhookUrl(request.body.url);
       if (problem) throw Errors.validation([{ field: 'body.url', message: problem }]);
       const generated = request.body.secret === undefined ? crypto.randomBytes(32).toString('base64url') : undefined;
@@ -67,7 +67,7 @@ export const webhookRoutes: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request) => {
-      const record = databases.require(request.params.name);
+      const { record } = fastify.access.database(request, request.params.name, 'manage');
       return { webhooks: catalog.listWebhooks(record.name).map(info) };
     },
   );
@@ -84,7 +84,7 @@ export const webhookRoutes: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request) => {
-      const record = databases.require(request.params.name);
+      const { record } = fastify.access.database(request, request.params.name, 'manage');
       if (!catalog.deleteWebhook(record.name, request.params.hook)) {
         throw new DbForgeError('NOT_FOUND', `No webhook for hook '${request.params.hook}' in database '${record.name}'.`);
       }

@@ -467,6 +467,12 @@ class ContainerWorker {
         `DBFORGE_MAX_RESULT_ROWS=${s.maxResultRows}`,
         `DBFORGE_MAX_RESULT_BYTES=${s.maxResultBytes}`,
         `DBFORGE_MAX_BODY_BYTES=${options.maxBodyBytes}`,
+        ...(s.maxDatabaseBytes ? [`DBFORGE_MAX_DATABASE_BYTES=${s.maxDatabaseBytes}`] : []),
+        `DBFORGE_EVENT_LOG=${s.eventLog !== false}`,
+        ...(s.eventRetentionDays ? [`DBFORGE_EVENT_RETENTION_DAYS=${s.eventRetentionDays}`] : []),
+        ...(s.eventRetentionEvents ? [`DBFORGE_EVENT_RETENTION_EVENTS=${s.eventRetentionEvents}`] : []),
+        ...(s.realtimeBufferBytes ? [`DBFORGE_REALTIME_BUFFER_BYTES=${s.realtimeBufferBytes}`] : []),
+        ...(s.realtimeHeartbeatMs ? [`DBFORGE_REALTIME_HEARTBEAT_MS=${s.realtimeHeartbeatMs}`] : []),
         `DBFORGE_SQLITE_SYNCHRONOUS=${options.sqliteSynchronous}`,
         `DBFORGE_LOG_LEVEL=${options.logLevel}`,
       ],
@@ -602,7 +608,14 @@ class ContainerWorker {
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    this.endpoint = { name: this.spec.name, engine: this.spec.engine, dispatcher: pool, secret: this.secret, settings: this.spec.settings };
+    this.endpoint = {
+      name: this.spec.name,
+      engine: this.spec.engine,
+      dispatcher: pool,
+      secret: this.secret,
+      settings: this.spec.settings,
+      address: { host: address, port: WORKER_PORT },
+    };
     this.state = 'running';
     this.startedAt = new Date().toISOString();
   }

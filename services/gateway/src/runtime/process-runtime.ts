@@ -321,6 +321,13 @@ class ProcessWorker {
       DBFORGE_MAX_RESULT_ROWS: String(spec.settings.maxResultRows),
       DBFORGE_MAX_RESULT_BYTES: String(spec.settings.maxResultBytes),
       DBFORGE_MAX_BODY_BYTES: String(options.maxBodyBytes),
+      DBFORGE_MAX_DATABASE_BYTES: spec.settings.maxDatabaseBytes ? String(spec.settings.maxDatabaseBytes) : undefined,
+      // Unset values leave the worker's own defaults (log on, kept forever, 1 MiB, 15 s).
+      DBFORGE_EVENT_LOG: String(spec.settings.eventLog !== false),
+      DBFORGE_EVENT_RETENTION_DAYS: spec.settings.eventRetentionDays ? String(spec.settings.eventRetentionDays) : undefined,
+      DBFORGE_EVENT_RETENTION_EVENTS: spec.settings.eventRetentionEvents ? String(spec.settings.eventRetentionEvents) : undefined,
+      DBFORGE_REALTIME_BUFFER_BYTES: spec.settings.realtimeBufferBytes ? String(spec.settings.realtimeBufferBytes) : undefined,
+      DBFORGE_REALTIME_HEARTBEAT_MS: spec.settings.realtimeHeartbeatMs ? String(spec.settings.realtimeHeartbeatMs) : undefined,
       DBFORGE_SQLITE_SYNCHRONOUS: options.sqliteSynchronous,
       DBFORGE_LOG_LEVEL: options.logLevel,
     };
@@ -355,6 +362,7 @@ class ProcessWorker {
           engine: spec.engine,
           secret,
           settings: spec.settings,
+          address: { socketPath: this.socketPath },
           dispatcher: new Pool('http://worker', {
             socketPath: this.socketPath,
             connections: 32,

@@ -9,6 +9,17 @@ export interface WorkerSettings {
   memoryMb: number;
   cpus: number;
   pidsLimit: number;
+  /** The size quota of the database (its tenant's); null for none. */
+  maxDatabaseBytes?: number | null;
+  /** Record committed writes in the event log. */
+  eventLog: boolean;
+  /** Event retention: days, and the newest events kept; null keeps everything. */
+  eventRetentionDays: number | null;
+  eventRetentionEvents: number | null;
+  /** Bytes a realtime subscriber may leave unread before it is cut off (a gateway-wide setting). */
+  realtimeBufferBytes: number;
+  /** Milliseconds between keep-alives of realtime connections (a gateway-wide setting). */
+  realtimeHeartbeatMs: number;
 }
 
 /** Everything a runtime needs to run the worker of one database. */
@@ -28,6 +39,8 @@ export interface WorkerEndpoint {
   dispatcher: Dispatcher;
   /** Sent with every request: the worker answers nothing else. */
   secret: string;
+  /** Where the worker listens, for connections the dispatcher can't carry (WebSockets). */
+  address: { socketPath: string } | { host: string; port: number };
   settings: WorkerSettings;
 }
 

@@ -16,6 +16,8 @@ import { KeyedLock } from './keyed-lock.js';
 export interface SpawnOptions {
   engine?: EngineName | undefined;
   settings: DatabaseSettings;
+  /** The tenant that will own the database. */
+  tenantId: string;
 }
 
 export interface SpawnOutcome {
@@ -62,6 +64,13 @@ export class DatabaseService {
       memoryMb: record.settings.memory_mb ?? this.defaults.memoryMb,
       cpus: record.settings.cpus ?? this.defaults.cpus,
       pidsLimit: record.settings.pids_limit ?? this.defaults.pidsLimit,
+      eventLog: record.settings.event_log ?? this.defaults.eventLog,
+      eventRetentionDays: record.settings.event_retention_days ?? this.defaults.eventRetentionDays,
+      eventRetentionEvents: record.settings.event_retention_events ?? this.defaults.eventRetentionEvents,
+      realtimeBufferBytes: this.defaults.realtimeBufferBytes,
+      realtimeHeartbeatMs: this.defaults.realtimeHeartbeatMs,
+      // The tenant's size quota, enforced inside the engine.
+      maxDatabaseBytes: this.catalog.tenancy.tenant(record.tenantId)?.quotas.max_database_bytes ?? null,
     };
   }
 
@@ -93,6 +102,10 @@ export class DatabaseService {
   async spawn(name: string, options: SpawnOptions): Promise<SpawnOutcome> {
     return this.lock.run(name.toLowerCase(), async () => {
       const existing = this.catalog.findIgnoringCase(name);
+      if (existing !== undefined && existing.tenantId !== options.tenantId) {
+        // Names are global (they are the URLs); a name another tenant uses is taken, and nothing more is said of it.
+        throw new DbForgeError('CONFLICT', `The database name '${name}' is taken; choose another.`);
+      }
       if (existing !== undefined) {
         if (existing.name !== name) {
           throw new DbForgeError(
@@ -121,8 +134,15 @@ export class DatabaseService {
         return { created: false, record: existing };
       }
 
+      const tenant = this.catalog.tenancy.tenant(options.tenantId);
+      if (tenant === undefined) throw new DbForgeError('NOT_FOUND', 'Tenant not found.');
+      const limit = tenant.quotas.max_databases;
+      if (limit !== null && this.catalog.tenancy.databaseCount(tenant.id) >= limit) {
+        throw new DbForgeError('QUOTA_EXCEEDED', `Tenant '${tenant.id}' has reached its quota of ${limit} database(s); prune one or ask for a larger quota.`);
+      }
       const record: DatabaseRecord = {
         name,
+        tenantId: tenant.id,
         engine: options.engine ?? DEFAULT_ENGINE,
         containerId: '',
         createdAt: new Date().toISOString(),
@@ -170,6 +190,15 @@ export class DatabaseService {
     await this.runtime.restart(name, { kill: true, reason });
   }
 
+  /** A tenant's quotas changed: its workers restart gracefully with the new size limit. */
+  async applyTenantQuotas(tenantId: string): Promise<void> {
+    for (const record of this.catalog.list().filter((r) => r.tenantId === tenantId)) {
+      await this.lock.run(record.name.toLowerCase(), () =>
+        this.runtime.restart(record.name, { kill: false, reason: 'tenant quotas changed', spec: this.specOf(record) }),
+      );
+    }
+  }
+
   async info(name: string): Promise<DatabaseInfo> {
     const record = this.require(name);
     await this.runtime.refresh?.();
@@ -186,6 +215,7 @@ export class DatabaseService {
     const settings = this.effectiveSettings(record);
     return {
       name: record.name,
+      tenant: record.tenantId,
       container_id: status?.containerId ?? record.containerId,
       status: status?.state ?? 'stopped',
       engine: record.engine,
@@ -198,6 +228,9 @@ export class DatabaseService {
         memory_mb: settings.memoryMb,
         cpus: settings.cpus,
         pids_limit: settings.pidsLimit,
+        event_log: settings.eventLog,
+        event_retention_days: settings.eventRetentionDays,
+        event_retention_events: settings.eventRetentionEvents,
       },
     };
   }

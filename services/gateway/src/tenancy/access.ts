@@ -62,7 +62,8 @@ export function capabilities(identity: Identity, tenantId: string, database: str
 
 /** Whether the identity sees a tenant at all (lists, 404 versus 403). */
 export function canSeeTenant(identity: Identity, tenantId: string): boolean {
-  return capabilities(identity, tenantId, null).size > 0 || (identity.kind === 'key' && identity.tenantId === tenantId);
+  // A key limited to one database sees that database, not its tenant (members, keys, quotas).
+  return capabilities(identity, tenantId, null).size > 0;
 }
 
 export function isPlatformAdmin(identity: Identity): boolean {

@@ -15,7 +15,9 @@ export const TENANCY_MIGRATION = `
     created_at TEXT NOT NULL
   ) STRICT;
   INSERT INTO tenants (id, name, created_at) VALUES ('default', 'Default', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
-  ALTER TABLE databases ADD COLUMN tenant_id TEXT NOT NULL DEFAULT 'default' REFERENCES tenants(id);
+  -- No REFERENCES: SQLite can't add a referencing column with a default while foreign keys are on. A tenant that
+  -- owns databases is never deleted (TenancyStore.deleteTenant checks).
+  ALTER TABLE databases ADD COLUMN tenant_id TEXT NOT NULL DEFAULT 'default';
   CREATE INDEX databases_by_tenant ON databases (tenant_id);
   CREATE TABLE users (
     id TEXT PRIMARY KEY,
@@ -157,6 +159,8 @@ export class TenancyStore {
   /** API keys by id: every request with a key reads one, so they are kept in memory and refreshed on change. */
   private readonly keys = new Map<string, KeyRow>();
   private readonly lastUseWritten = new Map<string, number>();
+  /** Tenants by id, read on every request that names a database (its quotas); kept in step with every write. */
+  private readonly tenantCache = new Map<string, Tenant>();
 
   constructor(private readonly db: Database.Database) {
     for (const row of db.prepare('SELECT * FROM api_keys WHERE revoked_at IS NULL').all() as KeyRow[]) this.keys.set(row.id, row);
@@ -179,8 +183,13 @@ export class TenancyStore {
   }
 
   tenant(id: string): Tenant | undefined {
+    const cached = this.tenantCache.get(id);
+    if (cached) return cached;
     const row = this.db.prepare('SELECT * FROM tenants WHERE id = ?').get(id) as Parameters<typeof tenantFrom>[0] | undefined;
-    return row ? tenantFrom(row) : undefined;
+    if (!row) return undefined;
+    const tenant = tenantFrom(row);
+    this.tenantCache.set(id, tenant);
+    return tenant;
   }
 
   requireTenant(id: string): Tenant {
@@ -189,7 +198,7 @@ export class TenancyStore {
     return tenant;
   }
 
-  tenants(ids?: readonly string[]): Tenant[] {
+  tenants(ids?: readonly string[] | undefined): Tenant[] {
     const rows = this.db.prepare('SELECT * FROM tenants ORDER BY id').all() as Parameters<typeof tenantFrom>[0][];
     return rows.filter((r) => ids === undefined || ids.includes(r.id)).map(tenantFrom);
   }
@@ -200,6 +209,7 @@ export class TenancyStore {
     this.db
       .prepare('UPDATE tenants SET name = ?, max_databases = ?, max_database_bytes = ?, requests_per_second = ? WHERE id = ?')
       .run(changes.name ?? current.name, quotas.max_databases, quotas.max_database_bytes, quotas.requests_per_second, id);
+    this.tenantCache.delete(id);
     return this.requireTenant(id);
   }
 
@@ -215,6 +225,7 @@ export class TenancyStore {
       );
     }
     this.db.prepare('DELETE FROM tenants WHERE id = ?').run(id);
+    this.tenantCache.delete(id);
     for (const [keyId, key] of this.keys) if (key.tenant_id === id) this.keys.delete(keyId);
   }
 

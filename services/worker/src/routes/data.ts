@@ -17,6 +17,7 @@ import {
 } from '@dbforge/contracts';
 import type { DatabaseAdapter } from '@dbforge/engine';
 import { batchStatementResult, elapsedMs, queryReply } from '../replies.js';
+import { actorOf, changeContext } from '../request-context.js';
 
 export interface DataRoutesOptions {
   adapter: DatabaseAdapter;
@@ -36,13 +37,13 @@ export const dataRoutes: FastifyPluginAsync<DataRoutesOptions> = async (fastify,
 
   app.post('/api/db/:name/query', { schema: { params: DatabaseParamsSchema, body: QueryBodySchema } }, async (request, reply) => {
     const start = process.hrtime.bigint();
-    const result = await adapter.execute(request.body.sql, request.body.params);
+    const result = await adapter.execute(request.body.sql, request.body.params, { readOnly: actorOf(request).readonly, context: changeContext(request, 'sql') });
     return reply.type('application/json').send(json(queryReply(result, elapsedMs(start))));
   });
 
   app.post('/api/db/:name/batch', { schema: { params: DatabaseParamsSchema, body: BatchBodySchema } }, async (request, reply) => {
     const start = process.hrtime.bigint();
-    const results = await adapter.batch(request.body.statements);
+    const results = await adapter.batch(request.body.statements, { readOnly: actorOf(request).readonly, context: changeContext(request, 'sql') });
     const payload: BatchReply = {
       message: 'Batch executed successfully.',
       results: results.map(batchStatementResult),
@@ -88,7 +89,7 @@ export const dataRoutes: FastifyPluginAsync<DataRoutesOptions> = async (fastify,
     '/api/db/:name/tables/:table/rows',
     { schema: { params: TableParamsSchema, body: InsertRowsBodySchema } },
     async (request, reply) => {
-      const count = await adapter.insertRows(request.params.table, request.body.rows);
+      const count = await adapter.insertRows(request.params.table, request.body.rows, { context: changeContext(request, 'rows') });
       const payload: InsertRowsReply = { message: 'Rows inserted successfully.', rows_affected: count };
       return reply.code(201).type('application/json').send(json(payload));
     },

@@ -11,7 +11,7 @@ import {
   ResourceParamsSchema,
   withErrors,
 } from '@dbforge/contracts';
-import { requestContext, withHooks } from '../request-context.js';
+import { actorOf, requestContext, withHooks } from '../request-context.js';
 
 const WRITE_ERRORS = [400, 401, 403, 404, 409, 422];
 const ListQuerySchema = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]), {
@@ -52,7 +52,7 @@ export const resourceRoutes: FastifyPluginAsync = async (fastify) => {
   app.get(
     '/api/db/:name/resources/:resource',
     { schema: { tags, summary: 'List records with filters, search, sort and pages', operationId: 'listRecords', params: ResourceParamsSchema, querystring: ListQuerySchema } },
-    async (request, reply) => json(reply, 200, await engine.list(request.params.resource, request.query as Record<string, unknown>)),
+    async (request, reply) => json(reply, 200, await engine.list(request.params.resource, request.query as Record<string, unknown>, actorOf(request))),
   );
 
   app.post(
@@ -131,8 +131,21 @@ export const resourceRoutes: FastifyPluginAsync = async (fastify) => {
 
   app.get(
     '/api/db/:name/resources/:resource/:id',
-    { schema: { tags, summary: 'One record', operationId: 'getRecord', params: RecordParamsSchema } },
-    async (request, reply) => json(reply, 200, await engine.getRecord(request.params.resource, request.params.id)),
+    {
+      schema: {
+        tags,
+        summary: 'One record; with `as_of` (ISO 8601), the record as it was then, from its history',
+        operationId: 'getRecord',
+        params: RecordParamsSchema,
+      },
+    },
+    async (request, reply) => {
+      const asOf = (request.query as { as_of?: unknown }).as_of;
+      if (asOf === undefined) return json(reply, 200, await engine.getRecord(request.params.resource, request.params.id, actorOf(request)));
+      const time = typeof asOf === 'string' ? Date.parse(asOf) : Number.NaN;
+      if (Number.isNaN(time)) throw new DbForgeError('VALIDATION_ERROR', 'Invalid request: querystring.as_of must be an ISO 8601 date or date-time.', { details: [{ field: 'querystring.as_of', message: 'must be an ISO 8601 date or date-time' }] });
+      return json(reply, 200, await engine.recordAt(request.params.resource, request.params.id, new Date(time).toISOString()));
+    },
   );
 
   const update = (partial: boolean) => async (request: FastifyRequest<{ Params: { resource: string; id: string } }>, reply: FastifyReply) =>
@@ -173,8 +186,9 @@ export const resourceRoutes: FastifyPluginAsync = async (fastify) => {
           querystring: Type.Object({ filename: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }),
         },
       },
-      async (request, reply) =>
-        withHooks(
+      async (request, reply) => {
+        await engine.authorize(request.params.resource, request.params.id, 'update', actorOf(request));
+        return withHooks(
           reply,
           () =>
             engine.uploadFile(
@@ -186,7 +200,8 @@ export const resourceRoutes: FastifyPluginAsync = async (fastify) => {
               requestContext(request, null),
             ),
           (record) => json(reply, 200, record),
-        ),
+        );
+      },
     );
   });
 
@@ -194,6 +209,7 @@ export const resourceRoutes: FastifyPluginAsync = async (fastify) => {
     '/api/db/:name/resources/:resource/:id/files/:field',
     { schema: { tags, summary: 'Download the file of a file field', operationId: 'downloadFile', params: FileParamsSchema } },
     async (request, reply) => {
+      await engine.authorize(request.params.resource, request.params.id, 'read', actorOf(request));
       const { meta, stream } = await engine.downloadFile(request.params.resource, request.params.id, request.params.field);
       return reply
         .type(meta.content_type)
@@ -208,6 +224,8 @@ export const resourceRoutes: FastifyPluginAsync = async (fastify) => {
     '/api/db/:name/resources/:resource/:id/files/:field',
     { schema: { tags, summary: 'Remove the file of a file field', operationId: 'deleteFile', params: FileParamsSchema } },
     async (request, reply) =>
-      withHooks(reply, () => engine.deleteFile(request.params.resource, request.params.id, request.params.field, requestContext(request, null)), (record) => json(reply, 200, record)),
+      engine
+        .authorize(request.params.resource, request.params.id, 'update', actorOf(request))
+        .then(() => withHooks(reply, () => engine.deleteFile(request.params.resource, request.params.id, request.params.field, requestContext(request, null)), (record) => json(reply, 200, record))),
   );
 };
