@@ -46,6 +46,28 @@ interface StatementMeta {
 
 const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'REPLACE', 'WITH', 'SELECT', 'VALUES']);
 
+/**
+ * Statement text that must not share a group's transaction: `OR ROLLBACK` and `RAISE(ROLLBACK)` undo the whole
+ * transaction (every other write of the group with it), and a PRAGMA inside a batch (`defer_foreign_keys`) would change
+ * the rules for the writes after it.
+ */
+const UNGROUPABLE_SQL = /rollback|pragma/i;
+/** A schema with deferred constraints (checked only at COMMIT) or triggers that roll back can't share a commit either. */
+const UNGROUPABLE_SCHEMA = "SELECT 1 FROM sqlite_schema WHERE sql LIKE '%DEFERRABLE%' OR sql LIKE '%ROLLBACK%' LIMIT 1";
+const UNIT = 'dbforge_write';
+
+/** A write that ran inside the open group: it is answered once the group's COMMIT is durable, or fails with it. */
+interface GroupMember {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Writes sharing one transaction and one durable commit (see `SqliteAdapter`). */
+interface Group {
+  members: GroupMember[];
+  wrote: boolean;
+}
+
 function statementMeta(sql: string): StatementMeta {
   let words = leadingWords(sql, 3);
   if (words[0] === 'EXPLAIN') words = words[1] === 'QUERY' ? words.slice(3) : words.slice(1);
@@ -118,6 +140,15 @@ function inferType(value: unknown): string {
   return 'BLOB';
 }
 
+/**
+ * SQLite through better-sqlite3, with group commit: writes that arrive while a group is open (in practice, those
+ * handled in the same turn of the event loop) run one after the other inside one transaction, each in its own
+ * SAVEPOINT, so that a write that fails rolls back only its own work; the group commits once (one fsync) right after
+ * the turn, and only then are its writes answered. A failed COMMIT fails every write of the group: none of them was
+ * acknowledged, so nothing acknowledged is lost. Writes that could undo or fail their neighbours (see
+ * `UNGROUPABLE_SQL`, `UNGROUPABLE_SCHEMA`) and statements that can't run in a transaction run alone, after the open
+ * group has committed. Reads outside a transaction commit the open group first, so they only ever see committed data.
+ */
 export class SqliteAdapter implements DatabaseAdapter {
   readonly engine = 'sqlite' as const;
   readonly capabilities = ENGINE_CAPABILITIES.sqlite;
@@ -134,6 +165,13 @@ export class SqliteAdapter implements DatabaseAdapter {
    * shared: every other call waits for it, so nothing lands inside another request's transaction.
    */
   private txOpen: Promise<void> | null = null;
+  /** The open group (its transaction is open on the connection), if any. */
+  private group: Group | null = null;
+  private commitScheduled = false;
+  /** The group's commit came due while a transaction held the connection: it commits when that one is done. */
+  private commitDue = false;
+  private readonly schemaVersion: Database.Statement<[], number>;
+  private groupSafety = { version: -1, safe: true };
 
   constructor(options: OpenOptions) {
     fs.mkdirSync(options.directory, { recursive: true });
@@ -153,6 +191,7 @@ export class SqliteAdapter implements DatabaseAdapter {
     for (const sql of eventLogDdl('sqlite')) this.db.prepare(sql).run();
     this.capture = new SqliteCapture(this.db);
     this.capture.enabled = options.eventLog ?? true;
+    this.schemaVersion = this.db.prepare('PRAGMA schema_version').pluck() as Database.Statement<[], number>;
   }
 
   get eventLog(): boolean {
@@ -214,10 +253,11 @@ export class SqliteAdapter implements DatabaseAdapter {
     if (readOnly && !stmt.readonly) throw readOnlyRefusal();
     if (stmt.reader) return this.readRows(stmt, bound);
     const info = stmt.run(bound);
+    const rowid = info.lastInsertRowid;
     const exec: ExecResult = {
       kind: 'exec',
       rowsAffected: info.changes,
-      lastInsertRowid: jsonInteger(BigInt(info.lastInsertRowid)),
+      lastInsertRowid: typeof rowid === 'number' ? rowid : jsonInteger(rowid),
     };
     return exec;
   }
@@ -257,6 +297,104 @@ export class SqliteAdapter implements DatabaseAdapter {
     if (this.db.inTransaction) this.db.prepare('ROLLBACK').run();
   }
 
+  /* ------------------------------------------------------------------ group commit */
+
+  /** Whether writes of these statements may share the open group's transaction (see `UNGROUPABLE_SQL`). */
+  private groupable(statements: readonly { sql: string }[]): boolean {
+    const version = this.schemaVersion.get()!;
+    if (version !== this.groupSafety.version) {
+      this.groupSafety = { version, safe: this.db.prepare(UNGROUPABLE_SCHEMA).get() === undefined };
+    }
+    if (!this.groupSafety.safe) return false;
+    let last: string | undefined;
+    for (const { sql } of statements) {
+      if (sql === last) continue; // a batch repeats one statement: checked once
+      if (UNGROUPABLE_SQL.test(sql)) return false;
+      last = sql;
+    }
+    return true;
+  }
+
+  /** The open group, or a new one: its transaction begins now and commits after the current turn of the event loop. */
+  private openGroup(): Group {
+    if (this.group !== null) return this.group;
+    this.prepare('BEGIN IMMEDIATE').run();
+    const group: Group = { members: [], wrote: false };
+    this.group = group;
+    if (!this.commitScheduled) {
+      this.commitScheduled = true;
+      // setImmediate runs after the I/O of this turn: every request read in it joins the group.
+      setImmediate(() => {
+        this.commitScheduled = false;
+        if (this.txOpen !== null) this.commitDue = true;
+        else this.commitGroup();
+      });
+    }
+    return group;
+  }
+
+  /** Commits the open group (one fsync), then answers its writes; a failed COMMIT fails all of them. */
+  private commitGroup(): void {
+    const group = this.group;
+    if (group === null) return;
+    this.group = null;
+    try {
+      this.prepare('COMMIT').run();
+    } catch (error) {
+      this.closeStrayTransaction();
+      this.capture.invalidate();
+      const failure = this.mapError(error);
+      for (const member of group.members) member.reject(failure);
+      return;
+    }
+    for (const member of group.members) member.resolve();
+    if (group.wrote) this.committed();
+  }
+
+  /**
+   * Runs one write inside the open group, in its own savepoint. Its failure rolls back its own work and is thrown at
+   * once; its success is answered when the group has committed.
+   */
+  private joinGroup<T>(work: () => T): Promise<T> {
+    const group = this.openGroup();
+    this.prepare(`SAVEPOINT ${UNIT}`).run();
+    let value: T;
+    try {
+      value = work();
+      this.prepare(`RELEASE ${UNIT}`).run();
+    } catch (error) {
+      this.undoUnit(group);
+      throw error;
+    }
+    group.wrote = true;
+    return new Promise<T>((resolve, reject) => group.members.push({ resolve: () => resolve(value), reject }));
+  }
+
+  /** Rolls back the failed write of a group, or, when SQLite has rolled the whole transaction back, fails the group. */
+  private undoUnit(group: Group): void {
+    try {
+      if (this.db.inTransaction) {
+        this.prepare(`ROLLBACK TO ${UNIT}`).run();
+        this.prepare(`RELEASE ${UNIT}`).run();
+        if (this.capture.schemaChanged()) this.capture.invalidate();
+        return;
+      }
+    } catch {
+      this.closeStrayTransaction();
+    }
+    // A full disk or an I/O error can end the transaction: the group's other writes are gone (none was answered yet).
+    if (this.group === group) this.group = null;
+    this.capture.invalidate();
+    const failure = new DbForgeError('WORKER_UNAVAILABLE', 'The write was rolled back with others of its transaction group; retry the request.');
+    for (const member of group.members) member.reject(failure);
+    group.members.length = 0;
+  }
+
+  /** Commits the open group now: before a read outside a transaction (it sees committed data only) or a solo write. */
+  private settle(): void {
+    if (this.group !== null) this.commitGroup();
+  }
+
   /** A full database is the quota when there is one (the disk can be full too, but the quota is hit first). */
   private mapError(error: unknown): DbForgeError {
     if (this.quotaBytes !== null && error instanceof Database.SqliteError && error.code === 'SQLITE_FULL') {
@@ -266,15 +404,32 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   async execute(sql: string, params?: SqlParams, options: ExecuteOptions = {}): Promise<StatementResult> {
-    if (this.txOpen !== null) await this.idle();
+    while (this.txOpen !== null) await this.txOpen;
     assertStatementAllowed(sql, 'sqlite');
     const bound = normaliseParams(params);
     let wrote = false;
+    let grouped = false;
     try {
       const stmt = this.prepare(sql);
-      if (stmt.readonly || options.readOnly) return this.runStatement(sql, bound, options.readOnly);
+      if (stmt.readonly || options.readOnly) {
+        this.settle();
+        return this.runStatement(sql, bound, options.readOnly);
+      }
       const meta = this.meta(sql);
       if (meta.reserved) throw reservedWriteRefused();
+      if (!meta.standalone && this.groupable([{ sql }])) {
+        grouped = true;
+        this.capture.ensureReady();
+        const pending = this.joinGroup(() =>
+          this.capture.withContext(options.context, true, () => {
+            const out = this.runStatement(sql, bound);
+            if (meta.ddl && this.capture.schemaChanged()) this.capture.sync(true);
+            return out;
+          }),
+        );
+        return await pending;
+      }
+      this.settle();
       this.capture.ensureReady();
       const result = this.capture.withContext(options.context, true, () => {
         if (meta.standalone) {
@@ -294,13 +449,13 @@ export class SqliteAdapter implements DatabaseAdapter {
     } catch (error) {
       throw this.mapError(error);
     } finally {
-      this.closeStrayTransaction();
+      if (!grouped) this.closeStrayTransaction();
       if (wrote) this.committed();
     }
   }
 
   async batch(statements: Statement[], options: ExecuteOptions = {}): Promise<StatementResult[]> {
-    if (this.txOpen !== null) await this.idle();
+    while (this.txOpen !== null) await this.txOpen;
     let index = 0;
     const prepared = statements.map((statement, i) => {
       index = i;
@@ -311,21 +466,32 @@ export class SqliteAdapter implements DatabaseAdapter {
         throw batchError(mapSqliteError(error), i, statements.length, statement.sql);
       }
     });
-    const run = this.db.transaction(() =>
-      prepared.map((statement, i) => {
+    const runAll = () => {
+      const results: StatementResult[] = new Array(prepared.length);
+      for (let i = 0; i < prepared.length; i++) {
         index = i;
-        return this.runGuarded(statement.sql, statement.bound, options.readOnly);
-      }),
-    );
+        results[i] = this.runGuarded(prepared[i]!.sql, prepared[i]!.bound, options.readOnly);
+      }
+      return results;
+    };
+    const grouped = this.groupable(prepared);
     try {
       this.capture.ensureReady();
-      const results = this.capture.withContext(options.context, true, run);
+      if (grouped) {
+        const pending = this.joinGroup(() => this.capture.withContext(options.context, true, runAll));
+        index = -1;
+        return await pending;
+      }
+      this.settle();
+      const results = this.capture.withContext(options.context, true, this.db.transaction(runAll));
       this.committed();
       return results;
     } catch (error) {
+      // A failed group commit fails the batch as a whole, not one of its statements.
+      if (index === -1) throw this.mapError(error);
       throw batchError(this.mapError(error), index, statements.length, statements[index]?.sql ?? '');
     } finally {
-      this.closeStrayTransaction();
+      if (!grouped) this.closeStrayTransaction();
     }
   }
 
@@ -365,8 +531,9 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   async createTable(table: string, columns: ColumnDefinition[]): Promise<void> {
-    if (this.txOpen !== null) await this.idle();
+    while (this.txOpen !== null) await this.txOpen;
     const ddl = buildCreateTable(table, columns, 'sqlite');
+    this.settle();
     if (this.tableKind(table) !== undefined) {
       throw new DbForgeError('CONFLICT', `Table '${table}' already exists.`);
     }
@@ -385,7 +552,7 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   async insertRows(table: string, rows: Record<string, unknown>[], options: ExecuteOptions = {}): Promise<number> {
-    if (this.txOpen !== null) await this.idle();
+    while (this.txOpen !== null) await this.txOpen;
     const kind = this.tableKind(table);
     if (kind === undefined) throw tableNotFound(table);
     const insert = prepareInsert(
@@ -395,13 +562,16 @@ export class SqliteAdapter implements DatabaseAdapter {
     );
     try {
       const stmt = this.db.prepare(insert.sql);
-      const run = this.db.transaction(() => {
+      const run = () => {
         let changes = 0;
         for (const values of insert.values) changes += stmt.run(values).changes;
         return changes;
-      });
+      };
       this.capture.ensureReady();
-      const changes = this.capture.withContext(options.context ?? ROWS_CONTEXT, true, run);
+      const context = options.context ?? ROWS_CONTEXT;
+      if (this.groupable([])) return await this.joinGroup(() => this.capture.withContext(context, true, run));
+      this.settle();
+      const changes = this.capture.withContext(context, true, this.db.transaction(run));
       this.committed();
       return changes;
     } catch (error) {
@@ -410,7 +580,7 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   async selectRows(table: string, options: SelectRowsOptions): Promise<{ rows: Record<string, unknown>[]; truncated: boolean }> {
-    if (this.txOpen !== null) await this.idle();
+    while (this.txOpen !== null) await this.txOpen;
     const kind = this.tableKind(table);
     if (kind === undefined) throw tableNotFound(table);
     const columns = this.columnsOf(table).map((c) => c.name);
@@ -421,6 +591,7 @@ export class SqliteAdapter implements DatabaseAdapter {
       order = withoutRowid ? pk : ['rowid'];
     }
     const select = prepareSelect(table, options.filters, columns, order, options.limit, options.offset, 'sqlite');
+    this.settle();
     try {
       const stmt = this.db.prepare(select.sql) as Stmt;
       stmt.safeIntegers(true);
@@ -440,12 +611,14 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   async listTables(): Promise<TableSummary[]> {
-    if (this.txOpen !== null) await this.idle();
+    while (this.txOpen !== null) await this.txOpen;
+    this.settle();
     return this.listRelations().map((r) => ({ name: r.name, type: r.type, columns: this.columnsOf(r.name) }));
   }
 
   async describeTable(table: string): Promise<TableDetail | undefined> {
-    if (this.txOpen !== null) await this.idle();
+    while (this.txOpen !== null) await this.txOpen;
+    this.settle();
     const kind = this.tableKind(table);
     if (kind === undefined) return undefined;
     const indexes = (
@@ -481,12 +654,9 @@ export class SqliteAdapter implements DatabaseAdapter {
     };
   }
 
-  private async idle(): Promise<void> {
-    while (this.txOpen !== null) await this.txOpen;
-  }
-
   async read(sql: string, params: TxValue[] = []): Promise<Record<string, unknown>[]> {
-    if (this.txOpen !== null) await this.idle();
+    while (this.txOpen !== null) await this.txOpen;
+    this.settle();
     try {
       const rows = this.prepare(sql).all(sqliteValues(params));
       for (const row of rows) jsonSafeRow(row);
@@ -497,11 +667,11 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   async transaction<T>(work: (tx: TransactionContext) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    await this.idle();
+    // Checked and taken in one step: whoever resumes first takes the connection, the others wait again.
+    while (this.txOpen !== null) await this.txOpen;
     let release!: () => void;
     this.txOpen = new Promise<void>((resolve) => (release = resolve));
     const triggers = !options.recordsEvents;
-    const exit = this.capture.enter(options.context, triggers);
     let wrote = false;
     // Engine failures are mapped where they happen; what `work` throws itself passes through as it is.
     const tx: TransactionContext = {
@@ -526,30 +696,62 @@ export class SqliteAdapter implements DatabaseAdapter {
         this.capture.sync(false);
       },
     };
+    let group: Group | null = null;
+    let exit: (() => void) | undefined;
+    let answer: Promise<T> | undefined;
+    let foreignKeysOff = false;
     try {
       try {
-        this.db.prepare('BEGIN IMMEDIATE').run();
+        if (options.foreignKeysOff) {
+          // The pragma is a no-op inside a transaction: the open group commits first, and this one runs alone.
+          this.settle();
+          this.db.pragma('foreign_keys = OFF');
+          foreignKeysOff = true;
+          this.prepare('BEGIN IMMEDIATE').run();
+          if (triggers) this.capture.ensureReady();
+        } else if (this.groupable([])) {
+          if (triggers) this.capture.ensureReady();
+          group = this.openGroup();
+          this.prepare(`SAVEPOINT ${UNIT}`).run();
+        } else {
+          this.settle();
+          this.prepare('BEGIN IMMEDIATE').run();
+          if (triggers) this.capture.ensureReady();
+        }
       } catch (error) {
         throw mapTransactionError(error);
       }
-      if (triggers) this.capture.ensureReady();
+      exit = this.capture.enter(options.context, triggers);
       const value = await work(tx);
       try {
         if (wrote && this.capture.schemaChanged()) this.capture.sync(false);
-        this.db.prepare('COMMIT').run();
+        this.prepare(group === null ? 'COMMIT' : `RELEASE ${UNIT}`).run();
       } catch (error) {
         throw mapTransactionError(error);
       }
-      if (wrote) this.committed();
-      return value;
+      if (group === null) {
+        if (wrote) this.committed();
+        return value;
+      }
+      if (wrote) group.wrote = true;
+      // Joins the group before the connection is released: the group's commit may come due at the release.
+      const members = group.members;
+      answer = new Promise<T>((resolve, reject) => members.push({ resolve: () => resolve(value), reject }));
     } catch (error) {
-      this.closeStrayTransaction();
+      if (group !== null) this.undoUnit(group);
+      else this.closeStrayTransaction();
       throw error;
     } finally {
-      exit();
+      if (foreignKeysOff) this.db.pragma('foreign_keys = ON');
+      exit?.();
       this.txOpen = null;
       release();
+      if (this.commitDue) {
+        this.commitDue = false;
+        this.commitGroup();
+      }
     }
+    return answer;
   }
 
   sizeBytes(): number {
@@ -565,6 +767,8 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   async close(): Promise<void> {
+    while (this.txOpen !== null) await this.txOpen;
+    if (this.db.open) this.settle();
     this.cache.clear();
     if (this.db.open) this.db.close();
   }

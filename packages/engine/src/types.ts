@@ -50,6 +50,12 @@ export interface TransactionOptions {
    * record): the engine's own capture (SQLite's triggers) skips them, so that each change is recorded exactly once.
    */
   recordsEvents?: boolean | undefined;
+  /**
+   * Runs with SQLite's foreign key enforcement off, as SQLite's own procedure for rebuilding a table requires (a DROP
+   * TABLE would otherwise fire the ON DELETE actions of tables that refer to it); the transaction runs alone, and
+   * `work` checks the references it may have broken (`PRAGMA foreign_key_check`) before it returns. DuckDB ignores it.
+   */
+  foreignKeysOff?: boolean | undefined;
 }
 
 export interface ResultLimits {

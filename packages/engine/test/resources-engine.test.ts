@@ -152,8 +152,8 @@ describe.each(['sqlite', 'duckdb'] as const)('resource engine on %s', (engine) =
     await resources.remove('t', '4', context());
     await resources.apply('resource: t\nfields:\n  v: {type: integer}\n', { allowDestructive: true });
     expect((await resources.list('t', { sort: 'id' })).data).toEqual([{ id: 1, v: 1 }, { id: 2, v: 22 }, { id: 3, v: null }]);
-    // Ids keep coming from the database after the rebuild.
-    expect((await resources.create('t', { v: 5 }, context())).value).toEqual({ id: engine === 'sqlite' ? 4 : 5, v: 5 });
+    // Ids keep coming from the database after the rebuild, never the deleted record 4's.
+    expect((await resources.create('t', { v: 5 }, context())).value).toEqual({ id: 5, v: 5 });
   });
 
   it('stores files beside the database, checked against accept and max_size', async () => {

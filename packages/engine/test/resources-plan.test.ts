@@ -18,7 +18,10 @@ describe('migration planning', () => {
     [
       'sqlite',
       [
-        'CREATE TABLE "items" ("id" INTEGER PRIMARY KEY, "name" TEXT, "qty" INTEGER DEFAULT 0)',
+        'CREATE TABLE "items" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "name" TEXT, "qty" INTEGER DEFAULT 0)',
+        // The counter starts above every id the event log knows for the name (a resource removed and made again).
+        "INSERT INTO sqlite_sequence (name, seq) SELECT 'items', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'items')",
+        "UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(CAST(record_id AS INTEGER)), 0) FROM _dbforge_events WHERE tbl = 'items' AND record_id <> '' AND record_id NOT GLOB '*[^0-9]*')) WHERE name = 'items'",
       ],
     ],
     [

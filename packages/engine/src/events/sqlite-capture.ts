@@ -140,6 +140,12 @@ export class SqliteCapture {
     };
   }
 
+  /** Forgets what was synced: after a rollback that may have undone triggers made inside it, the next write resyncs. */
+  invalidate(): void {
+    this.synced = false;
+    this.version = -1;
+  }
+
   /** Syncs the triggers once before the first write (the resource engine configures first when it runs). */
   ensureReady(): void {
     if (!this.synced) this.runSync(false);

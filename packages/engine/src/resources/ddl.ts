@@ -1,5 +1,6 @@
 import { quoteIdentifier as q } from '@dbforge/contracts';
 import type { EngineName } from '@dbforge/contracts';
+import { EVENTS_TABLE } from '../events/schema.js';
 import { columnFields, joinTableOf, type FieldDef, type IndexDef, type ResourceDef } from './model.js';
 
 /**
@@ -52,12 +53,20 @@ export function defaultLiteral(field: FieldDef, engine: EngineName): string | un
   return `'${text.replaceAll("'", "''")}'`;
 }
 
+/** Whether the key is an integer the database hands out (a rowid on SQLite, a sequence on DuckDB). */
+export function generatesIntegerKey(field: FieldDef): boolean {
+  return field.primary && field.generated && (field.kind === 'integer' || field.kind === 'bigint');
+}
+
 function columnDefinition(resource: ResourceDef, field: FieldDef, engine: EngineName): string {
   const type = columnType(field, engine);
   let sql = `${q(field.name)} ${type}`;
   if (field.primary) {
     sql += ' PRIMARY KEY';
-    if (field.generated && (field.kind === 'integer' || field.kind === 'bigint') && engine === 'duckdb') {
+    // Without AUTOINCREMENT SQLite hands out MAX(rowid)+1, so deleting the newest record would free its id for the
+    // next create, and the event log (which knows records by id) would mix two records' histories.
+    if (generatesIntegerKey(field) && engine === 'sqlite') sql += ' AUTOINCREMENT';
+    if (generatesIntegerKey(field) && engine === 'duckdb') {
       sql += ` DEFAULT nextval('${sequenceName(resource.table)}')`;
     }
     if (field.generated && field.kind === 'uuid') sql += ` DEFAULT ${engine === 'sqlite' ? SQLITE_UUID : 'gen_random_uuid()'}`;
@@ -76,12 +85,49 @@ export function databaseGeneratesKey(field: FieldDef): boolean {
 export function createTableSql(resource: ResourceDef, engine: EngineName, table = resource.table): string[] {
   const statements: string[] = [];
   const pk = resource.fields.find((f) => f.primary)!;
-  if (engine === 'duckdb' && pk.generated && (pk.kind === 'integer' || pk.kind === 'bigint')) {
+  if (engine === 'duckdb' && generatesIntegerKey(pk)) {
     statements.push(`CREATE SEQUENCE IF NOT EXISTS ${q(sequenceName(resource.table))}`);
   }
   const columns = columnFields(resource).map((field) => columnDefinition(resource, field, engine));
   statements.push(`CREATE TABLE ${q(table)} (${columns.join(', ')})`);
   return statements;
+}
+
+function textLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/**
+ * The highest integer record id the event log has seen for a table (0 when none): ids of records that were deleted,
+ * or that belonged to an earlier table of the same name, stay taken.
+ */
+export function loggedIdsMaxSql(table: string): string {
+  return (
+    `SELECT coalesce(max(CAST(record_id AS INTEGER)), 0) FROM ${EVENTS_TABLE} ` +
+    `WHERE tbl = ${textLiteral(table)} AND record_id <> '' AND record_id NOT GLOB '*[^0-9]*'`
+  );
+}
+
+/**
+ * Raises a SQLite AUTOINCREMENT table's counter (`sqlite_sequence`, which has no key of its own: one row per table)
+ * to at least `floor`, an SQL expression; it never lowers it.
+ */
+export function raiseSequenceSql(table: string, floor: string): string[] {
+  const name = textLiteral(table);
+  return [
+    `INSERT INTO sqlite_sequence (name, seq) SELECT ${name}, 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ${name})`,
+    `UPDATE sqlite_sequence SET seq = max(seq, (${floor})) WHERE name = ${name}`,
+  ];
+}
+
+/**
+ * A new resource table's first id on SQLite: above every id the event log knows for its name (a resource removed
+ * and created again keeps its history, so its old ids are not handed out again). DuckDB keeps the table's sequence.
+ */
+export function seedKeySql(resource: ResourceDef, engine: EngineName): string[] {
+  const pk = resource.fields.find((f) => f.primary)!;
+  if (engine !== 'sqlite' || !generatesIntegerKey(pk)) return [];
+  return raiseSequenceSql(resource.table, loggedIdsMaxSql(resource.table));
 }
 
 export function addColumnSql(resource: ResourceDef, field: FieldDef, engine: EngineName): string {

@@ -29,7 +29,8 @@ import type * as NormalizeModule from './normalize.js';
 import type * as RulesModule from './rules.js';
 import type * as CsvParse from 'csv-parse/sync';
 import type * as CsvStringify from 'csv-stringify/sync';
-import { dropResourcePlan, planResource, type PlanStep, type PlanWarning } from './plan.js';
+import { dropResourcePlan, keepSequenceSql, planResource, type PlanStep, type PlanWarning } from './plan.js';
+import { checkReferringTables, keyUpgradeNeeded, referringTables, replaceTable, upgradeKeyTable } from './key-upgrade.js';
 import { createIndexSql, createTableSql, databaseGeneratesKey } from './ddl.js';
 import { ADMIN_ACTOR, type Actor } from './model.js';
 import { allows, bypassesPermissions, hiddenFields, listFilter, loadPermissionLanguage, unwritableFields, usesExpressions } from './permissions.js';
@@ -232,8 +233,33 @@ export class ResourceEngine {
       },
       seal: (value, context) => engine.crypto.encrypt(value, context),
     });
+    if (adapter.engine === 'sqlite') await engine.upgradeKeys();
     await engine.loadPermissionLanguageIfUsed();
     return engine;
+  }
+
+  /**
+   * Gives the integer keys of resource tables made by earlier versions (SQLite, without AUTOINCREMENT) a counter that
+   * never hands an id out twice; see `key-upgrade.ts`. One transaction per table. A table that can't be upgraded is
+   * left as it is and logged, and the next open tries again: the database stays available either way.
+   */
+  private async upgradeKeys(): Promise<void> {
+    for (const { definition } of this.registry.values()) {
+      if ((await keyUpgradeNeeded({ all: (sql, params) => this.adapter.read(sql, params) }, definition)) === undefined) continue;
+      try {
+        const upgraded = await this.adapter.transaction(
+          async (tx) => {
+            const result = await upgradeKeyTable(tx, definition);
+            await tx.syncCapture();
+            return result;
+          },
+          { foreignKeysOff: true },
+        );
+        if (upgraded !== undefined) this.options.log?.({ ...upgraded }, 'resource table upgraded: its ids are never reused');
+      } catch (error) {
+        this.options.log?.({ resource: definition.name, error: error instanceof Error ? error.message : String(error) }, 'resource table not upgraded: it may reuse the id of its newest record once deleted');
+      }
+    }
   }
 
   /** The change context of a request's write. */
@@ -401,6 +427,9 @@ export class ResourceEngine {
     const now = new Date().toISOString();
     const updated = new Map<string, StoredResource>();
     this.pending = next;
+    // A rebuild drops the old table: with foreign keys enforced, raw SQL tables that refer to it would lose their rows
+    // (ON DELETE CASCADE) or their references (SET NULL). They are checked after the rebuild instead.
+    const foreignKeysOff = this.engine === 'sqlite' && plan.some((s) => s.action === 'rebuild_table');
     try {
       await this.adapter.transaction(async (tx) => {
         for (const { resource, document } of normalized.resources) {
@@ -427,7 +456,7 @@ export class ResourceEngine {
         }
         // The triggers of new and changed tables follow the new definitions, in the migration's transaction.
         await tx.syncCapture();
-      });
+      }, { foreignKeysOff });
     } finally {
       this.pending = undefined;
     }
@@ -522,6 +551,14 @@ export class ResourceEngine {
       throw new DbForgeError('VALIDATION_ERROR', `The migration can't convert ${problems.length === 50 ? 'at least 50' : problems.length} stored value(s); nothing was applied.`, {
         details: problems,
       });
+    }
+    if (this.engine === 'sqlite') {
+      const children = await referringTables(tx, current.table);
+      for (const sql of keepSequenceSql(next, this.engine, temp)) await tx.run(sql);
+      await replaceTable(tx, current.table, temp);
+      for (const index of next.indexes) await tx.run(createIndexSql(next.table, index));
+      await checkReferringTables(tx, children);
+      return;
     }
     await tx.run(`DROP TABLE ${q(current.table)}`);
     await tx.run(`ALTER TABLE ${q(temp)} RENAME TO ${q(next.table)}`);

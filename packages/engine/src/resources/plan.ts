@@ -1,6 +1,6 @@
 import { quoteIdentifier as q, type EngineName } from '@dbforge/contracts';
 import { columnFields, joinTableOf, type FieldDef, type IndexDef, type ResourceDef } from './model.js';
-import { addColumnSql, columnType, createIndexSql, createTableSql, dropIndexSql, joinTableSql, sequenceName } from './ddl.js';
+import { addColumnSql, columnType, createIndexSql, createTableSql, dropIndexSql, generatesIntegerKey, joinTableSql, loggedIdsMaxSql, raiseSequenceSql, seedKeySql } from './ddl.js';
 
 export const PLAN_ACTIONS = [
   'create_table',
@@ -63,10 +63,22 @@ export function rebuildSql(next: ResourceDef, engine: EngineName): string[] {
   return [
     ...created,
     `INSERT INTO ${q(temp)} (...) SELECT ... FROM ${q(next.table)}  -- each row converted and checked`,
+    ...keepSequenceSql(next, engine, temp),
     `DROP TABLE ${q(next.table)}`,
     `ALTER TABLE ${q(temp)} RENAME TO ${q(next.table)}`,
     ...next.indexes.map((index) => createIndexSql(next.table, index)),
   ];
+}
+
+/**
+ * Before a rebuilt SQLite table replaces the old one: its counter starts above every id the old table handed out
+ * (deleted records included) and every id the event log knows, never at the highest id left.
+ */
+export function keepSequenceSql(resource: ResourceDef, engine: EngineName, temp: string): string[] {
+  const pk = resource.fields.find((f) => f.primary)!;
+  if (engine !== 'sqlite' || !generatesIntegerKey(pk)) return [];
+  const oldCounter = `SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = '${resource.table.replaceAll("'", "''")}'`;
+  return raiseSequenceSql(temp, `SELECT max((${oldCounter}), (${loggedIdsMaxSql(resource.table)}))`);
 }
 
 /**
@@ -80,7 +92,7 @@ export function planResource(current: ResourceDef | undefined, next: ResourceDef
   const name = next.name;
 
   if (current === undefined) {
-    steps.push({ action: 'create_table', resource: name, destructive: false, detail: `creates the table '${next.table}'`, sql: createTableSql(next, engine) });
+    steps.push({ action: 'create_table', resource: name, destructive: false, detail: `creates the table '${next.table}'`, sql: [...createTableSql(next, engine), ...seedKeySql(next, engine)] });
     for (const index of next.indexes) {
       steps.push({ action: 'create_index', resource: name, index: index.name, destructive: false, detail: `creates the ${index.unique ? 'unique ' : ''}index '${index.name}' on (${index.fields.join(', ')})`, sql: [createIndexSql(next.table, index)] });
     }
@@ -178,11 +190,13 @@ export function planResource(current: ResourceDef | undefined, next: ResourceDef
   return { steps, warnings, refused };
 }
 
-/** Removing a resource: its table, join tables and sequence. */
-export function dropResourcePlan(resource: ResourceDef, engine: EngineName): PlanStep[] {
+/**
+ * Removing a resource: its table and join tables. A DuckDB key sequence is kept: the records' history stays in the
+ * event log, so a resource created again under the name goes on from the ids it handed out (SQLite's counter is
+ * raised from the log instead, see `seedKeySql`).
+ */
+export function dropResourcePlan(resource: ResourceDef, _engine: EngineName): PlanStep[] {
   const sql = [`DROP TABLE IF EXISTS ${q(resource.table)}`];
   for (const field of resource.fields.filter((f) => f.manyToMany)) sql.push(`DROP TABLE IF EXISTS ${q(joinTableOf(resource.name, field.name))}`);
-  const pk = resource.fields.find((f) => f.primary)!;
-  if (engine === 'duckdb' && pk.generated && (pk.kind === 'integer' || pk.kind === 'bigint')) sql.push(`DROP SEQUENCE IF EXISTS ${q(sequenceName(resource.table))}`);
   return [{ action: 'drop_table', resource: resource.name, destructive: true, detail: `drops the table '${resource.table}' and every record in it`, sql }];
 }
