@@ -57,7 +57,10 @@ export function errorFromReply(status: number, body: unknown): ApiError {
 
 export interface GatewayRequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as it is, with its own content type (a YAML resource config); instead of `body`. */
+  text?: { content: string; contentType: string };
   query?: Record<string, string | number | boolean | undefined>;
   signal?: AbortSignal;
 }
@@ -83,13 +86,15 @@ export async function gatewayRequest<T>(path: string, options: GatewayRequestOpt
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) params.set(key, String(value));
   const search = params.size > 0 ? `?${params}` : '';
-  const init: RequestInit = {
-    method: options.method ?? 'GET',
-    headers: { accept: 'application/json', ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
-    credentials: 'same-origin',
-    cache: 'no-store',
-  };
-  if (options.body !== undefined) init.body = JSON.stringify(options.body);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const init: RequestInit = { method: options.method ?? 'GET', headers, credentials: 'same-origin', cache: 'no-store' };
+  if (options.text !== undefined) {
+    headers['content-type'] = options.text.contentType;
+    init.body = options.text.content;
+  } else if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(options.body);
+  }
   if (options.signal !== undefined) init.signal = options.signal;
   let response: Response;
   try {

@@ -33,13 +33,19 @@ export interface ForwardOptions {
   search: string;
   body: ArrayBuffer | null;
   contentType: string | null;
+  /** The browser's `Last-Event-ID`: an EventSource that reconnects resumes the change stream after it. */
+  lastEventId?: string | null;
   signal: AbortSignal;
 }
+
+/** An event id as the gateway takes it; anything else is not passed on. */
+const EVENT_ID = /^[0-9]{1,18}$/;
 
 /** Sends one call to the gateway with the session's credential and answers the gateway's reply as it came. */
 export async function forwardToGateway(options: ForwardOptions): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json', ...options.credential };
   if (options.body !== null && options.contentType !== null) headers['content-type'] = options.contentType;
+  if (options.lastEventId && EVENT_ID.test(options.lastEventId.trim())) headers['last-event-id'] = options.lastEventId.trim();
   const upstream = await fetch(`${options.gatewayUrl}${options.path}${options.search}`, {
     method: options.method,
     headers,
@@ -52,6 +58,12 @@ export async function forwardToGateway(options: ForwardOptions): Promise<Respons
   for (const name of PASSED_REPLY_HEADERS) {
     const value = upstream.headers.get(name);
     if (value !== null) replyHeaders.set(name, value);
+  }
+  if ((upstream.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    // A change stream must reach the browser event by event: `no-transform` keeps the server's gzip (which would hold
+    // events back to fill its window) off it, and X-Accel-Buffering keeps a proxy in front (nginx) from buffering it.
+    replyHeaders.set('cache-control', 'no-store, no-transform');
+    replyHeaders.set('x-accel-buffering', 'no');
   }
   const bodyless = upstream.status === 204 || upstream.status === 304;
   return new Response(bodyless ? null : upstream.body, { status: upstream.status, headers: replyHeaders });

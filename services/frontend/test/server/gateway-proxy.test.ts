@@ -85,3 +85,71 @@ describe('forwarding a call', () => {
     expect(reply.headers.get('cache-control')).toBe('no-store');
   });
 });
+
+describe('forwarding the change stream (Server-Sent Events)', () => {
+  let server: http.Server;
+  let url: string;
+  const seen: http.IncomingHttpHeaders[] = [];
+  let closed: Promise<void>;
+  let upstreamClosed: () => void = () => undefined;
+  let sendEvent: () => void = () => undefined;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      seen.push(req.headers);
+      closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
+      req.socket.on('close', () => upstreamClosed());
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform' });
+      res.write('retry: 2000\n\n');
+      // The stream stays open: an event is written only when the test asks.
+      sendEvent = () => res.write('id: 7\nevent: change\ndata: {"id":7}\n\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  async function openStream(lastEventId: string | null, signal: AbortSignal) {
+    return forwardToGateway({
+      gatewayUrl: url,
+      credential: { 'x-api-key': 'the-key' },
+      method: 'GET',
+      path: '/api/db/shop/events/stream',
+      search: '?resource=orders',
+      body: null,
+      contentType: null,
+      lastEventId,
+      signal,
+    });
+  }
+
+  it('passes each event on as it comes, marked so that nothing compresses or buffers it, and resumes after Last-Event-ID', async () => {
+    const controller = new AbortController();
+    const reply = await openStream('41', controller.signal);
+    expect(seen.at(-1)!['last-event-id']).toBe('41');
+    expect(reply.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(reply.headers.get('cache-control')).toBe('no-store, no-transform');
+    expect(reply.headers.get('x-accel-buffering')).toBe('no');
+    const reader = reply.body!.getReader();
+    const decoder = new TextDecoder();
+    // Read while the gateway's reply is still open: nothing waits for its end.
+    expect(decoder.decode((await reader.read()).value)).toBe('retry: 2000\n\n');
+    sendEvent();
+    expect(decoder.decode((await reader.read()).value)).toBe('id: 7\nevent: change\ndata: {"id":7}\n\n');
+    // The browser going away (the request's signal) ends the call to the gateway.
+    controller.abort();
+    await closed;
+  });
+
+  it('passes on only a Last-Event-ID that is an event id', async () => {
+    for (const value of ['abc', '1\r\nx-api-key: other', '']) {
+      const controller = new AbortController();
+      const reply = await openStream(value, controller.signal);
+      expect(seen.at(-1)!['last-event-id']).toBeUndefined();
+      expect(seen.at(-1)!['x-api-key']).toBe('the-key');
+      controller.abort();
+      await reply.body?.cancel().catch(() => undefined);
+      await closed;
+    }
+  });
+});

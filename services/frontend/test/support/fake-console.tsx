@@ -6,7 +6,19 @@ import { makeQueryClient } from '@/data/query-provider';
 export interface FakeCall {
   method: string;
   path: string;
+  /** JSON bodies parsed; any other body (YAML) as its text. */
   body: unknown;
+  /** The body's content type, when it is not JSON. */
+  contentType?: string;
+}
+
+function parsedBody(body: unknown): unknown {
+  if (typeof body !== 'string') return undefined;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
 }
 
 type Handler = (call: FakeCall) => { status: number; body?: unknown } | Promise<{ status: number; body?: unknown }>;
@@ -21,7 +33,8 @@ export function fakeGateway(routes: Record<string, Handler>) {
     const url = new URL(String(input), 'http://console.test');
     const method = init.method ?? 'GET';
     const path = url.pathname.replace(/^\/api\/gateway/, '');
-    const call: FakeCall = { method, path: path + url.search, body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined };
+    const contentType = (init.headers as Record<string, string> | undefined)?.['content-type'];
+    const call: FakeCall = { method, path: path + url.search, body: parsedBody(init.body), ...(contentType && contentType !== 'application/json' ? { contentType } : {}) };
     calls.push(call);
     const handler = routes[`${method} ${path}`];
     const reply = handler

@@ -1,11 +1,11 @@
 'use client';
 
 import { Compartment, EditorState, type Extension } from '@codemirror/state';
-import { oneDark } from '@codemirror/theme-one-dark';
 import { EditorView, placeholder as placeholderExtension } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 import { useTheme } from 'next-themes';
 import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
+import { readableOneDark } from './dark-theme';
 
 export interface CodeEditorHandle {
   /** The editor's view, for commands that read its state (the statement at the cursor, the selection). */
@@ -61,7 +61,7 @@ export function CodeEditor({ ariaLabel, initialValue = '', placeholder, extensio
             if (update.docChanged) onChangeRef.current?.(update.state.doc.toString());
           }),
           compartments.current.custom.of(start.extensions),
-          compartments.current.theme.of(start.resolvedTheme === 'dark' ? oneDark : lightTheme),
+          compartments.current.theme.of(start.resolvedTheme === 'dark' ? readableOneDark : lightTheme),
         ],
       }),
     });
@@ -77,7 +77,7 @@ export function CodeEditor({ ariaLabel, initialValue = '', placeholder, extensio
   }, [extensions]);
 
   useEffect(() => {
-    viewRef.current?.dispatch({ effects: compartments.current.theme.reconfigure(resolvedTheme === 'dark' ? oneDark : lightTheme) });
+    viewRef.current?.dispatch({ effects: compartments.current.theme.reconfigure(resolvedTheme === 'dark' ? readableOneDark : lightTheme) });
   }, [resolvedTheme]);
 
   useImperativeHandle(

@@ -75,17 +75,21 @@ export function ApiKeysCard({
   );
 }
 
-function KeysTable({
+/** API keys with their state, and a revoke button (behind a confirmation) on each that still works. */
+export function KeysTable({
   tenant,
   keys,
   asOf,
   onRevoked,
+  showDatabase = true,
 }: {
   tenant: string;
   keys: ApiKey[];
   /** When the list was fetched: whether a key has expired is told as of then (the list is fetched again on focus). */
   asOf: number;
   onRevoked: (name: string) => void;
+  /** Whether to say which database each key is limited to (not in one database's own list). */
+  showDatabase?: boolean;
 }) {
   const revoke = useApiKeyRevokeMutation();
   const now = asOf;
@@ -98,7 +102,7 @@ function KeysTable({
             <th scope="col" className="px-4 py-2 font-medium">Name</th>
             <th scope="col" className="px-4 py-2 font-medium">Prefix</th>
             <th scope="col" className="px-4 py-2 font-medium">Scope</th>
-            <th scope="col" className="px-4 py-2 font-medium">Database</th>
+            {showDatabase ? <th scope="col" className="px-4 py-2 font-medium">Database</th> : null}
             <th scope="col" className="px-4 py-2 font-medium">Expires</th>
             <th scope="col" className="px-4 py-2 font-medium">Last used</th>
             <th scope="col" className="px-4 py-2 font-medium">Status</th>
@@ -117,7 +121,9 @@ function KeysTable({
                 </th>
                 <td className="px-4 py-2 font-mono text-xs">{key.prefix}…</td>
                 <td className="px-4 py-2">{scopeLabel(key.scope)}</td>
-                <td className="px-4 py-2">{key.database ?? <span className="text-zinc-500 dark:text-zinc-400">All databases</span>}</td>
+                {showDatabase ? (
+                  <td className="px-4 py-2">{key.database ?? <span className="text-zinc-500 dark:text-zinc-400">All databases</span>}</td>
+                ) : null}
                 <td className="px-4 py-2">
                   <When iso={key.expires_at} never="Never" />
                 </td>

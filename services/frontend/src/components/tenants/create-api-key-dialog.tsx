@@ -1,8 +1,7 @@
 'use client';
 
-import { useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
-import { CopyButton } from '@/components/ui/copy-button';
 import { Dialog, DialogClose, DialogContent, DialogTrigger } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
 import { SelectField } from '@/components/ui/select-field';
@@ -12,6 +11,7 @@ import { useApiKeyCreateMutation, type CreatedApiKey } from '@/data/tenants/api-
 import { scopeLabel, type KeyScope } from '@/lib/access';
 import { expiryFromLocal } from '@/lib/api-keys';
 import { formatDateTime } from '@/lib/format';
+import { OneTimeSecret } from './one-time-secret';
 
 /**
  * Creates an API key, then shows its secret once: the gateway keeps only a hash, and the console keeps the secret
@@ -20,11 +20,15 @@ import { formatDateTime } from '@/lib/format';
 export function CreateApiKeyDialog({
   tenant,
   databases,
+  database,
   scopes,
   onCreated,
 }: {
   tenant: string;
+  /** The databases a key may be limited to (all of them when none is chosen). */
   databases: readonly string[];
+  /** Every key created here is limited to this database (a database's settings); no choice is offered. */
+  database?: string;
   scopes: readonly KeyScope[];
   onCreated?: (name: string) => void;
 }) {
@@ -50,10 +54,18 @@ export function CreateApiKeyDialog({
           <SecretView created={created} onDone={close} />
         </DialogContent>
       ) : (
-        <DialogContent title="New API key" description="For an application: send it as X-API-Key or Authorization: Bearer.">
+        <DialogContent
+          title="New API key"
+          description={
+            database === undefined
+              ? 'For an application: send it as X-API-Key or Authorization: Bearer.'
+              : `For an application that uses ${database} only: send it as X-API-Key or Authorization: Bearer.`
+          }
+        >
           <NewKeyForm
             tenant={tenant}
             databases={databases}
+            fixedDatabase={database}
             scopes={scopes}
             create={create}
             onCreated={(name) => onCreated?.(name)}
@@ -67,12 +79,14 @@ export function CreateApiKeyDialog({
 function NewKeyForm({
   tenant,
   databases,
+  fixedDatabase,
   scopes,
   create,
   onCreated,
 }: {
   tenant: string;
   databases: readonly string[];
+  fixedDatabase: string | undefined;
   scopes: readonly KeyScope[];
   create: ReturnType<typeof useApiKeyCreateMutation>;
   onCreated: (name: string) => void;
@@ -80,12 +94,14 @@ function NewKeyForm({
   const [name, setName] = useState('');
   // Least privilege first: read only unless the caller asks for more.
   const [scope, setScope] = useState<KeyScope>(scopes.includes('read_only') ? 'read_only' : (scopes[0] ?? 'read_only'));
-  const [database, setDatabase] = useState('');
+  const [chosenDatabase, setDatabase] = useState('');
+  const database = fixedDatabase ?? chosenDatabase;
   const [expires, setExpires] = useState('');
   const [touched, setTouched] = useState(false);
   const nameProblem = name.trim() === '' ? 'Enter a name.' : name.trim().length > 100 ? 'Use at most 100 characters.' : null;
   const expiry = expiryFromLocal(expires);
   const problems = isApiError(create.error) ? create.error.fieldProblems : [];
+  const databaseProblem = problems.find((p) => p.field === 'body.database')?.message;
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -126,16 +142,27 @@ function NewKeyForm({
           </option>
         ))}
       </SelectField>
-      <SelectField label="Database" value={database} onChange={(event) => setDatabase(event.target.value)}
-        hint="A key for one database reaches nothing else of the tenant."
-        error={problems.find((p) => p.field === 'body.database')?.message}>
-        <option value="">All databases</option>
-        {databases.map((db) => (
-          <option key={db} value={db}>
-            {db}
-          </option>
-        ))}
-      </SelectField>
+      {fixedDatabase === undefined ? (
+        <SelectField label="Database" value={database} onChange={(event) => setDatabase(event.target.value)}
+          hint="A key for one database reaches nothing else of the tenant."
+          error={databaseProblem}>
+          <option value="">All databases</option>
+          {databases.map((db) => (
+            <option key={db} value={db}>
+              {db}
+            </option>
+          ))}
+        </SelectField>
+      ) : (
+        <div className="space-y-1 text-sm">
+          <p className="font-medium">Database</p>
+          <p>
+            <span className="font-mono">{fixedDatabase}</span>
+            <span className="text-zinc-600 dark:text-zinc-400">: the key reaches nothing else of the tenant.</span>
+          </p>
+          {databaseProblem ? <p className="text-xs text-red-700 dark:text-red-400">{databaseProblem}</p> : null}
+        </div>
+      )}
       <Field
         label="Expires (optional)"
         type="datetime-local"
@@ -158,41 +185,18 @@ function NewKeyForm({
 }
 
 function SecretView({ created, onDone }: { created: CreatedApiKey; onDone: () => void }) {
-  const input = useRef<HTMLInputElement>(null);
   return (
-    <div className="space-y-4">
-      <div role="alert" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
-        <p className="font-medium">This is the only time you will see this key.</p>
-        <p>You won’t see it again: DB-Forge keeps only its hash. If it is lost, revoke it and create another.</p>
-      </div>
-      <div className="space-y-1">
-        <label htmlFor="created-key-secret" className="block text-sm font-medium">
-          API key for {created.key.name}
-        </label>
-        <input
-          ref={input}
-          id="created-key-secret"
-          readOnly
-          value={created.secret}
-          spellCheck={false}
-          autoComplete="off"
-          className="field-input font-mono text-xs"
-          onFocus={(event) => event.currentTarget.select()}
-        />
-      </div>
-      <div className="flex flex-wrap items-center gap-3">
-        <CopyButton text={created.secret} fallbackTarget={() => input.current} label="Copy key" />
-      </div>
-      <p className="text-sm text-zinc-600 dark:text-zinc-400">
-        {scopeLabel(created.key.scope)}
-        {created.key.database ? `, database ${created.key.database}` : ', all databases'}
-        {created.key.expires_at ? `, expires ${formatDateTime(created.key.expires_at)}` : ', never expires'}.
-      </p>
-      <div className="flex justify-end">
-        <Button variant="primary" onClick={onDone}>
-          Done
-        </Button>
-      </div>
-    </div>
+    <OneTimeSecret
+      label={`API key for ${created.key.name}`}
+      secret={created.secret}
+      copyLabel="Copy key"
+      what="key"
+      note="You won’t see it again: DB-Forge keeps only its hash. If it is lost, revoke it and create another."
+      onDone={onDone}
+    >
+      {scopeLabel(created.key.scope)}
+      {created.key.database ? `, database ${created.key.database}` : ', all databases'}
+      {created.key.expires_at ? `, expires ${formatDateTime(created.key.expires_at)}` : ', never expires'}.
+    </OneTimeSecret>
   );
 }

@@ -15,7 +15,9 @@ interface RouteContext {
 /**
  * The browser's only way to the gateway: it forwards allow-listed calls with the session's credential (the API key
  * as X-API-Key, or the user's access token as Bearer, refreshed here when it expires) and answers the gateway's
- * status and body unchanged, so the console handles the API's error envelope as any client.
+ * status and body unchanged, so the console handles the API's error envelope as any client. Bodies are streamed both
+ * ways, so the change stream (Server-Sent Events) reaches the browser as each event arrives; when the browser goes
+ * away, the request's signal ends the call to the gateway with it.
  */
 async function forward(request: Request, context: RouteContext): Promise<Response> {
   if (request.method !== 'GET' && !isSameOriginRequest(request)) return Replies.crossSite();
@@ -39,6 +41,7 @@ async function forward(request: Request, context: RouteContext): Promise<Respons
           search: new URL(request.url).search,
           body,
           contentType: request.headers.get('content-type'),
+          lastEventId: request.method === 'GET' ? request.headers.get('last-event-id') : null,
           signal: request.signal,
         }),
       { refresher: tokenRefresher() },

@@ -1,16 +1,13 @@
 import type { Metadata } from 'next';
-import { ComingSoon } from '@/components/coming-soon';
+import { EventsView } from '@/components/events/events-view';
+import { databaseNameParam } from '@/lib/route-params';
 
-export const metadata: Metadata = { title: 'Events' };
+type Props = { params: Promise<{ name: string }> };
 
-export default function EventsPage() {
-  return (
-    <ComingSoon title="Events arrive with the event log">
-      <p>
-        Here you will follow the database&apos;s event timeline live, with before and after of every change, filters, and
-        revert.
-      </p>
-      <p>The gateway does not offer the event log&apos;s API yet, so there is nothing to show.</p>
-    </ComingSoon>
-  );
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  return { title: `${await databaseNameParam(params)} · Events` };
+}
+
+export default async function Page({ params }: Props) {
+  return <EventsView database={await databaseNameParam(params)} />;
 }

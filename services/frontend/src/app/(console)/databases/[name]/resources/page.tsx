@@ -1,16 +1,13 @@
 import type { Metadata } from 'next';
-import { ComingSoon } from '@/components/coming-soon';
+import { ResourcesView } from '@/components/resources/resources-view';
+import { databaseNameParam } from '@/lib/route-params';
 
-export const metadata: Metadata = { title: 'Resources' };
+type Props = { params: Promise<{ name: string }> };
 
-export default function ResourcesPage() {
-  return (
-    <ComingSoon title="Resources arrive with the YAML engine">
-      <p>
-        Here you will edit a database&apos;s resources as YAML, see the migration plan of a dry run, apply it, and browse and
-        edit each resource&apos;s records with forms generated from its fields.
-      </p>
-      <p>The gateway does not offer the YAML engine&apos;s API yet, so there is nothing to show.</p>
-    </ComingSoon>
-  );
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  return { title: `${await databaseNameParam(params)} · Resources` };
+}
+
+export default async function Page({ params }: Props) {
+  return <ResourcesView database={await databaseNameParam(params)} />;
 }
