@@ -11,7 +11,8 @@ const ENGINES = ['sqlite', 'duckdb'] as const;
 describe.each(RUNTIMES)('data API (%s runtime)', (runtime) => {
   let gw: RunningGateway;
   beforeAll(async () => {
-    gw = await startGateway({ runtime });
+    // The runtime's default warm pool (2 workers on the process runtime): the data API served by claimed workers.
+    gw = await startGateway({ runtime, env: { DBFORGE_WORKER_POOL_SIZE: '' } });
   });
 
   describe.each(ENGINES)('on %s', (engine) => {

@@ -75,6 +75,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     DBFORGE_DATA_DIR: base.dataDir,
     DBFORGE_SECRETS_DIR: base.secretsDir,
     DBFORGE_LOG_LEVEL: 'warn',
+    // No warm pool unless a test asks for one (or for the runtime's default, with ''): most tests spawn a few databases,
+    // and a pool per gateway would double the workers the suite starts on two cores.
+    DBFORGE_WORKER_POOL_SIZE: '0',
     ...(apiKey ? { DBFORGE_ADMIN_KEY: apiKey } : {}),
     ...options.env,
   };

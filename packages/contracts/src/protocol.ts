@@ -34,6 +34,12 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 /** Path of a worker's own health endpoint (not forwarded from the public API). */
 export const WORKER_HEALTH_PATH = '/_worker/health';
 
+/**
+ * Where a pooled worker (started warm, without a database) is given its database, once. Only a pooled worker answers
+ * it, and only with its secret; it is never forwarded from the public API.
+ */
+export const WORKER_ASSIGN_PATH = '/_worker/assign';
+
 /** Default limits. Every one can be changed in configuration; some per database. */
 export const Defaults = {
   statementTimeoutMs: 30_000,

@@ -28,6 +28,7 @@ export const GatewayEnvSchema = Type.Object({
   DBFORGE_WORKER_MEMORY_MB: Type.Integer({ minimum: 32, maximum: 65_536, default: 256, description: 'MiB' }),
   DBFORGE_WORKER_CPUS: Type.Number({ minimum: 0.05, maximum: 64, default: 1, description: 'cores' }),
   DBFORGE_WORKER_PIDS: Type.Integer({ minimum: 16, maximum: 65_536, default: 128, description: 'processes and threads' }),
+  DBFORGE_WORKER_POOL_SIZE: Type.Optional(Type.Integer({ minimum: 0, maximum: 64, description: 'workers kept started ahead of need, 0 for none (unset: 2 on the process runtime, 0 on docker)' })),
   DBFORGE_DOCKER_SOCKET: Type.Optional(Type.String({ minLength: 1, description: "the Docker engine's Unix socket" })),
   DBFORGE_WORKER_IMAGE: Type.String({ minLength: 1, default: 'dbforge/worker:latest', description: 'an image reference' }),
   DBFORGE_DOCKER_NETWORK: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', default: 'dbforge-workers', description: 'a Docker network name' }),
@@ -54,6 +55,7 @@ export const GatewayEnvSchema = Type.Object({
   DBFORGE_EVENT_RETENTION_EVENTS: Type.Optional(Type.Integer({ minimum: 100, description: 'newest events kept (unset: all)' })),
   DBFORGE_REALTIME_BUFFER_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, default: 1024 * 1024, description: 'bytes a realtime subscriber may leave unread' }),
   DBFORGE_REALTIME_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 15_000, description: 'milliseconds between keep-alives of realtime connections' }),
+  DBFORGE_WORKER_CHANNEL: Bool(true, 'send SQL queries and batches to workers over their channel (false: HTTP only)'),
   DBFORGE_LOG_LEVEL: LogLevelSchema(),
   DBFORGE_LOG_REQUESTS: Bool(false, 'log one line per request'),
   DBFORGE_METRICS_PUBLIC: Bool(false, 'serve /metrics without a key'),
@@ -71,9 +73,13 @@ export interface GatewayConfig {
   defaults: WorkerSettings;
   docker: { socket?: string | undefined; image: string; network: string; namespace: string };
   maxBodyBytes: number;
+  /** SQL queries and batches go to workers over their channel (false: every request over HTTP). */
+  workerChannel: boolean;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   workerStartTimeoutMs: number;
   workerEntry?: string | undefined;
+  /** Workers started ahead of need, which spawns claim (0: none). */
+  workerPoolSize: number;
   /** Webhooks of resource hooks: their deadline and the after-hook retry schedule. */
   hooks: { timeoutMs: number; retryBaseMs: number; maxAttempts: number; sweepIntervalMs: number };
   tokenSecret?: string | undefined;
@@ -119,9 +125,13 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
       namespace: e.DBFORGE_DOCKER_NAMESPACE,
     },
     maxBodyBytes: e.DBFORGE_MAX_BODY_BYTES,
+    workerChannel: e.DBFORGE_WORKER_CHANNEL,
     sqliteSynchronous: e.DBFORGE_SQLITE_SYNCHRONOUS,
     workerStartTimeoutMs: e.DBFORGE_WORKER_START_TIMEOUT_MS,
     workerEntry: e.DBFORGE_WORKER_ENTRY,
+    // On docker a claimed container keeps the pool's labels and volume name (Docker can't change them), so the pool is
+    // opt-in there; on the process runtime a claimed worker is indistinguishable from a new one.
+    workerPoolSize: e.DBFORGE_WORKER_POOL_SIZE ?? (e.DBFORGE_RUNTIME === 'process' ? 2 : 0),
     hooks: {
       timeoutMs: e.DBFORGE_HOOK_TIMEOUT_MS,
       retryBaseMs: e.DBFORGE_HOOK_RETRY_BASE_MS,

@@ -25,8 +25,55 @@ export const WorkerEnvSchema = Type.Object({
   DBFORGE_REALTIME_BUFFER_BYTES: Type.Integer({ minimum: 1024, default: 1024 * 1024, description: 'bytes a realtime subscriber may leave unread' }),
   DBFORGE_REALTIME_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 15_000, description: 'milliseconds between keep-alives' }),
   DBFORGE_LOG_LEVEL: LogLevelSchema(),
+  DBFORGE_WORKER_POOLED: Type.Boolean({
+    default: false,
+    description: 'true or false: start warm, without a database, and wait for the gateway to assign one',
+  }),
 });
 export type WorkerEnv = Static<typeof WorkerEnvSchema>;
+
+/**
+ * What a worker needs before it has a database: how to listen, its secret, its log level. A pooled worker starts with
+ * only these; everything else comes with its assignment.
+ */
+export const WorkerStartupEnvSchema = Type.Pick(WorkerEnvSchema, [
+  'DBFORGE_WORKER_SECRET',
+  'DBFORGE_WORKER_SECRET_FILE',
+  'DBFORGE_WORKER_SOCKET',
+  'DBFORGE_WORKER_HOST',
+  'DBFORGE_WORKER_PORT',
+  'DBFORGE_LOG_LEVEL',
+  'DBFORGE_WORKER_POOLED',
+]);
+
+/**
+ * The variables an assignment may set: the database and its settings. Never the secret or where the worker listens,
+ * which were fixed when it started and stay its own.
+ */
+export const ASSIGNABLE_ENV_KEYS = [
+  'DBFORGE_WORKER_DB_NAME',
+  'DBFORGE_WORKER_ENGINE',
+  'DBFORGE_WORKER_DATA_DIR',
+  'DBFORGE_STATEMENT_TIMEOUT_MS',
+  'DBFORGE_MAX_RESULT_ROWS',
+  'DBFORGE_MAX_RESULT_BYTES',
+  'DBFORGE_MAX_BODY_BYTES',
+  'DBFORGE_MAX_DATABASE_BYTES',
+  'DBFORGE_SQLITE_SYNCHRONOUS',
+  'DBFORGE_EVENT_LOG',
+  'DBFORGE_EVENT_RETENTION_DAYS',
+  'DBFORGE_EVENT_RETENTION_EVENTS',
+  'DBFORGE_EVENT_RETENTION_INTERVAL_MS',
+  'DBFORGE_REALTIME_BUFFER_BYTES',
+  'DBFORGE_REALTIME_HEARTBEAT_MS',
+] as const satisfies readonly (keyof WorkerEnv)[];
+
+export interface WorkerStartup {
+  secret: string;
+  listen: { socket: string } | { host: string; port: number };
+  logLevel: WorkerEnv['DBFORGE_LOG_LEVEL'];
+  pooled: boolean;
+}
 
 export interface WorkerConfig {
   name: string;
@@ -45,8 +92,7 @@ export interface WorkerConfig {
   events: { retention: { maxAgeDays?: number; maxEvents?: number }; retentionIntervalMs: number; realtimeBufferBytes: number; heartbeatMs: number };
 }
 
-export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const e = readConfig(WorkerEnvSchema, env);
+function readSecret(e: { DBFORGE_WORKER_SECRET?: string | undefined; DBFORGE_WORKER_SECRET_FILE?: string | undefined }): string {
   const secret =
     e.DBFORGE_WORKER_SECRET ??
     (e.DBFORGE_WORKER_SECRET_FILE === undefined ? undefined : fs.readFileSync(e.DBFORGE_WORKER_SECRET_FILE, 'utf8').trim());
@@ -55,15 +101,32 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       'Invalid configuration:\n  DBFORGE_WORKER_SECRET (or DBFORGE_WORKER_SECRET_FILE) must give a secret of at least 32 characters',
     );
   }
+  return secret;
+}
+
+/** The start-up part of the configuration, all a pooled worker has until it is assigned a database. */
+export function loadWorkerStartup(env: NodeJS.ProcessEnv = process.env): WorkerStartup {
+  const e = readConfig(WorkerStartupEnvSchema, env);
   return {
-    name: e.DBFORGE_WORKER_DB_NAME,
-    engine: e.DBFORGE_WORKER_ENGINE,
-    dataDir: e.DBFORGE_WORKER_DATA_DIR,
-    secret,
+    secret: readSecret(e),
     listen:
       e.DBFORGE_WORKER_SOCKET !== undefined
         ? { socket: e.DBFORGE_WORKER_SOCKET }
         : { host: e.DBFORGE_WORKER_HOST, port: e.DBFORGE_WORKER_PORT },
+    logLevel: e.DBFORGE_LOG_LEVEL,
+    pooled: e.DBFORGE_WORKER_POOLED,
+  };
+}
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = readConfig(WorkerEnvSchema, env);
+  const startup = loadWorkerStartup(env);
+  return {
+    name: e.DBFORGE_WORKER_DB_NAME,
+    engine: e.DBFORGE_WORKER_ENGINE,
+    dataDir: e.DBFORGE_WORKER_DATA_DIR,
+    secret: startup.secret,
+    listen: startup.listen,
     statementTimeoutMs: e.DBFORGE_STATEMENT_TIMEOUT_MS,
     maxResultRows: e.DBFORGE_MAX_RESULT_ROWS,
     maxResultBytes: e.DBFORGE_MAX_RESULT_BYTES,

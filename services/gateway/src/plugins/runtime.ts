@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import fp from 'fastify-plugin';
+import { Gauge } from 'prom-client';
 import type { GatewayConfig } from '../config.js';
 import Docker from 'dockerode';
 import { DockerRuntime } from '../runtime/docker-runtime.js';
 import { ProcessRuntime } from '../runtime/process-runtime.js';
-import type { WorkerRuntime } from '../runtime/types.js';
+import type { WorkerPoolStats, WorkerRuntime } from '../runtime/types.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,6 +30,7 @@ export function createRuntime(config: GatewayConfig, logger: ProcessRuntimeLogge
         // Worker logs are kept for GET /admin/databases/{name}/logs, not printed: info is worth keeping there.
         logLevel: config.logLevel === 'debug' || config.logLevel === 'trace' ? config.logLevel : 'info',
         logger,
+        pool: { size: config.workerPoolSize, memoryMb: config.defaults.memoryMb },
       });
     case 'docker': {
       const socket = config.docker.socket;
@@ -43,6 +45,10 @@ export function createRuntime(config: GatewayConfig, logger: ProcessRuntimeLogge
         sqliteSynchronous: config.sqliteSynchronous,
         logLevel: config.logLevel === 'debug' || config.logLevel === 'trace' ? config.logLevel : 'info',
         logger,
+        pool: {
+          size: config.workerPoolSize,
+          limits: { memoryMb: config.defaults.memoryMb, cpus: config.defaults.cpus, pidsLimit: config.defaults.pidsLimit },
+        },
       });
     }
   }
@@ -55,6 +61,28 @@ export const runtimePlugin = fp(
     const runtime = createRuntime(options.config, app.log.child({ component: 'runtime' }));
     app.decorate('runtime', runtime);
     app.addHook('onClose', async () => runtime.close());
+    // The warm pool in /metrics, once the metrics exist (they are registered after the runtime).
+    app.addHook('onReady', async () => {
+      const poolStats = runtime.poolStats?.bind(runtime);
+      if (poolStats === undefined || !app.hasDecorator('metrics')) return;
+      const gauges: [string, string, (s: WorkerPoolStats) => number][] = [
+        ['dbforge_worker_pool_size', 'Workers the warm pool keeps ready (0: no pool).', (s) => s.size],
+        ['dbforge_worker_pool_idle', 'Pooled workers ready to be claimed.', (s) => s.idle],
+        ['dbforge_worker_pool_starting', 'Pooled workers being started.', (s) => s.starting],
+        ['dbforge_worker_pool_claims', 'Spawns served from the warm pool since the gateway started.', (s) => s.claims],
+        ['dbforge_worker_pool_misses', 'Spawns that found the warm pool empty since the gateway started.', (s) => s.misses],
+      ];
+      for (const [name, help, read] of gauges) {
+        new Gauge({
+          name,
+          help,
+          registers: [app.metrics.registry],
+          collect() {
+            this.set(read(poolStats()));
+          },
+        });
+      }
+    });
   },
   { name: 'dbforge-runtime', fastify: '5.x' },
 );

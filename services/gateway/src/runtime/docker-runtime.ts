@@ -6,10 +6,13 @@ import { Pool } from 'undici';
 import type { FastifyBaseLogger } from 'fastify';
 import { DbForgeError, WORKER_HEALTH_PATH, WorkerHeaders, isValidDatabaseName, type WorkerState, type WorkerStats } from '@dbforge/contracts';
 import { demuxDockerLogs } from './docker-logs.js';
+import { WarmPool } from './warm-pool.js';
+import { assignDatabase, databaseEnv } from './worker-env.js';
 import type {
   ReconcileReport,
   RuntimeHealth,
   WorkerEndpoint,
+  WorkerPoolStats,
   WorkerRuntime,
   WorkerSpec,
   WorkerStatus,
@@ -28,6 +31,18 @@ export interface DockerRuntimeOptions {
   sqliteSynchronous: 'FULL' | 'NORMAL';
   logLevel: string;
   logger: FastifyBaseLogger;
+  /**
+   * The warm pool: `size` containers created and started ahead of need, with these limits, which spawns claim. A
+   * spawn with another memory limit gets a fresh container (the heap is sized when Node starts); other CPU or pids
+   * limits are applied to the claimed container. Size 0 or unset: no pool.
+   */
+  pool?: { size: number; limits: ContainerLimits };
+}
+
+export interface ContainerLimits {
+  memoryMb: number;
+  cpus: number;
+  pidsLimit: number;
 }
 
 export const LABELS = {
@@ -35,7 +50,20 @@ export const LABELS = {
   namespace: 'dev.dbforge.namespace',
   database: 'dev.dbforge.database',
   engine: 'dev.dbforge.engine',
+  /** A container (and its volume) started by the warm pool: its slot. Labels can't change, so a claimed one keeps it. */
+  pool: 'dev.dbforge.pool',
 } as const;
+
+/**
+ * A container of the warm pool: started from the worker image without a database (DBFORGE_WORKER_POOLED), named
+ * `<namespace>-pool-<slot>`, with an empty volume of the same name, serving nothing until a spawn claims it.
+ */
+interface PooledContainer {
+  id: string;
+  slot: string;
+  secret: string;
+  volume: string;
+}
 
 const WORKER_PORT = 8080;
 const STOP_GRACE_SECONDS = 10;
@@ -62,8 +90,18 @@ export class DockerRuntime implements WorkerRuntime {
   private events: Readable | undefined;
   private closed = false;
   private networkReady: Promise<void> | undefined;
+  private readonly pool: WarmPool<PooledContainer> | undefined;
 
-  constructor(private readonly options: DockerRuntimeOptions) {}
+  constructor(private readonly options: DockerRuntimeOptions) {
+    if (options.pool && options.pool.size > 0) {
+      this.pool = new WarmPool({
+        size: options.pool.size,
+        create: () => this.startPooled(options.pool!.limits),
+        destroy: (pooled) => this.removeContainer(pooled.id, [pooled.volume]),
+        logger: options.logger,
+      });
+    }
+  }
 
   containerName(name: string): string {
     return `${this.options.namespace}-worker-${name}`;
@@ -71,6 +109,101 @@ export class DockerRuntime implements WorkerRuntime {
 
   volumeName(name: string): string {
     return `${this.options.namespace}-data-${name}`;
+  }
+
+  private poolName(slot: string): string {
+    return `${this.options.namespace}-pool-${slot}`;
+  }
+
+  /**
+   * The database a container serves: its label, or, for a claimed pooled container (whose labels were fixed before it
+   * had a database, and Docker can't change labels), its name, which the claim set.
+   */
+  databaseOf(labels: Record<string, string>, names: string | string[] | undefined): string | undefined {
+    const label = labels[LABELS.database];
+    if (label) return label;
+    if (labels[LABELS.pool] === undefined) return undefined;
+    const prefix = `${this.containerName('')}`;
+    for (const name of [names ?? []].flat()) {
+      const bare = name.replace(/^\//, '');
+      if (bare.startsWith(prefix) && isValidDatabaseName(bare.slice(prefix.length))) return bare.slice(prefix.length);
+    }
+    return undefined;
+  }
+
+  /** A pooled container no spawn has claimed (its name is still the pool's). */
+  private isUnclaimedPooled(labels: Record<string, string>, names: string[]): boolean {
+    return labels[LABELS.pool] !== undefined && names.some((n) => n.replace(/^\//, '').startsWith(this.poolName('')));
+  }
+
+  poolStats(): WorkerPoolStats {
+    return this.pool?.stats() ?? { size: 0, idle: 0, starting: 0, claims: 0, misses: 0 };
+  }
+
+  /** Creates and starts a pooled container and its empty volume; resolves once it answers, unassigned. */
+  private async startPooled(limits: ContainerLimits): Promise<PooledContainer> {
+    const { docker, namespace, network } = this.options;
+    await this.ensureNetwork();
+    await this.requireImage();
+    const slot = crypto.randomBytes(6).toString('hex');
+    const name = this.poolName(slot);
+    const labels = { [LABELS.managedBy]: 'dbforge', [LABELS.namespace]: namespace, [LABELS.pool]: slot };
+    await docker.createVolume({ Name: name, Labels: labels });
+    let id: string = name;
+    try {
+      const container = await docker.createContainer(
+        containerOptions(this.options, { name, labels, volume: name, env: ['DBFORGE_WORKER_POOLED=true'], limits, restart: 'no' }),
+      );
+      id = container.id;
+      await container.start();
+      const info = await container.inspect();
+      const secret = secretOf(info);
+      const address = info.NetworkSettings.Networks[network]?.IPAddress;
+      if (!address) throw new Error(`the pooled container has no address on network ${network}`);
+      const client = new Pool(`http://${address}:${WORKER_PORT}`, { connections: 1 });
+      try {
+        const deadline = Date.now() + this.options.startTimeoutMs;
+        for (;;) {
+          const status = await client
+            .request({ path: WORKER_HEALTH_PATH, method: 'GET', headers: { [WorkerHeaders.secret]: secret }, headersTimeout: 2000 })
+            .then(async (r) => (await r.body.json()) as { status?: string })
+            .catch(() => undefined);
+          if (status?.status === 'pooled') break;
+          if (Date.now() > deadline) throw new Error(`the pooled container did not answer within ${this.options.startTimeoutMs} ms`);
+          const state = await container.inspect().then((i) => i.State);
+          if (!state.Running) throw new Error(`the pooled container exited during start-up (code ${state.ExitCode})`);
+          await sleep(50);
+        }
+      } finally {
+        await client.destroy().catch(() => undefined);
+      }
+      return { id, slot, secret, volume: name };
+    } catch (error) {
+      await this.removeContainer(id, [name]).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Removes a container and the given volumes (a volume can stay busy for a moment after its container is removed). */
+  private async removeContainer(idOrName: string, volumes: string[]): Promise<void> {
+    const { docker } = this.options;
+    try {
+      await docker.getContainer(idOrName).remove({ force: true });
+    } catch (error) {
+      if (!isDockerError(error, 404)) throw error;
+    }
+    for (const volume of new Set(volumes)) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await docker.getVolume(volume).remove();
+          break;
+        } catch (error) {
+          if (isDockerError(error, 404)) break;
+          if (!isDockerError(error, 409) || attempt >= 20) throw error;
+          await sleep(100);
+        }
+      }
+    }
   }
 
   /** Any failure to talk to the engine itself becomes a 503 that says so. */
@@ -149,12 +282,23 @@ export class DockerRuntime implements WorkerRuntime {
       for (const spec of known) this.workers.set(spec.name, new ContainerWorker(this, spec, this.options));
       report.failed.push(...known.map((s) => ({ name: s.name, message: this.engineError(error).message })));
       this.watchEvents();
+      this.pool?.start();
       return report;
     }
-    const byDatabase = new Map(containers.map((c) => [c.Labels[LABELS.database] ?? '', c]));
+    // Pooled containers no spawn claimed belong to an earlier gateway's pool: nothing of them is worth keeping.
+    const unclaimed = containers.filter((c) => this.isUnclaimedPooled(c.Labels, c.Names));
+    containers = containers.filter((c) => !unclaimed.includes(c));
+    await Promise.all(
+      unclaimed.map((c) =>
+        this.removeContainer(c.Id, c.Mounts.filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name!)).catch((error: unknown) =>
+          this.options.logger.warn({ err: error, container: c.Names[0] }, 'could not remove an earlier pooled container'),
+        ),
+      ),
+    );
+    const byDatabase = new Map(containers.map((c) => [this.databaseOf(c.Labels, c.Names) ?? '', c]));
     const knownNames = new Set(known.map((s) => s.name));
     for (const container of containers) {
-      const db = container.Labels[LABELS.database] ?? '';
+      const db = this.databaseOf(container.Labels, container.Names) ?? '';
       if (!knownNames.has(db)) report.orphans.push(`${container.Names[0]?.replace(/^\//, '') ?? container.Id} (database '${db}')`);
     }
     this.watchEvents();
@@ -176,6 +320,7 @@ export class DockerRuntime implements WorkerRuntime {
         report.failed.push({ name: spec.name, message: this.engineError(error).message });
       }
     }
+    this.pool?.start();
     return report;
   }
 
@@ -188,6 +333,21 @@ export class DockerRuntime implements WorkerRuntime {
       await this.refuseLeftovers(spec.name);
     } catch (error) {
       throw this.engineError(error);
+    }
+    // A pooled container's memory limit sized its Node heap when it started: another limit needs a container of its own.
+    const pooled = spec.settings.memoryMb === this.options.pool?.limits.memoryMb ? this.pool?.claim() : undefined;
+    if (pooled) {
+      const claimed = new ContainerWorker(this, spec, this.options);
+      this.workers.set(spec.name, claimed);
+      try {
+        await claimed.claim(pooled);
+        return claimed.status();
+      } catch (error) {
+        this.options.logger.warn({ db: spec.name, err: error }, 'a pooled container could not take the database; creating one of its own');
+        this.workers.delete(spec.name);
+        await claimed.prepareRemoval();
+        await this.removeContainer(pooled.id, [pooled.volume]).catch(() => undefined);
+      }
     }
     const worker = new ContainerWorker(this, spec, this.options);
     this.workers.set(spec.name, worker);
@@ -269,34 +429,24 @@ export class DockerRuntime implements WorkerRuntime {
   }
 
   async remove(name: string): Promise<void> {
-    await this.workers.get(name)?.prepareRemoval();
+    const worker = this.workers.get(name);
+    await worker?.prepareRemoval();
     try {
-      await this.destroy(name);
+      await this.destroy(name, worker?.volume);
     } catch (error) {
       throw this.engineError(error);
     }
     this.workers.delete(name);
   }
 
-  /** Removes a database's container and its data volume for good. */
-  private async destroy(name: string): Promise<void> {
-    const { docker } = this.options;
-    try {
-      await docker.getContainer(this.containerName(name)).remove({ force: true });
-    } catch (error) {
-      if (!isDockerError(error, 404)) throw error;
-    }
-    // A volume can stay busy for a moment after its container is removed.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await docker.getVolume(this.volumeName(name)).remove();
-        return;
-      } catch (error) {
-        if (isDockerError(error, 404)) return;
-        if (!isDockerError(error, 409) || attempt >= 20) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+  /**
+   * Removes a database's container and its data volume for good: the volume named after it, or the one it mounts
+   * (a database first served by a pooled container keeps that container's volume).
+   */
+  private async destroy(name: string, known?: string): Promise<void> {
+    const container = this.options.docker.getContainer(this.containerName(name));
+    const mounted = await container.inspect().then(dataVolumeOf, (error: unknown) => (isDockerError(error, 404) ? undefined : Promise.reject(error)));
+    await this.removeContainer(this.containerName(name), [this.volumeName(name), ...(known ? [known] : []), ...(mounted ? [mounted] : [])]);
   }
 
   status(name: string): WorkerStatus | undefined {
@@ -314,7 +464,7 @@ export class DockerRuntime implements WorkerRuntime {
     } catch {
       return; // the engine is unreachable: the last known states stand
     }
-    const byDatabase = new Map(containers.map((c) => [c.Labels[LABELS.database] ?? '', c]));
+    const byDatabase = new Map(containers.map((c) => [this.databaseOf(c.Labels, c.Names) ?? '', c]));
     for (const [name, worker] of this.workers) worker.observe(byDatabase.get(name));
   }
 
@@ -379,9 +529,13 @@ export class DockerRuntime implements WorkerRuntime {
             buffered = buffered.slice(newline + 1);
             newline = buffered.indexOf('\n');
             try {
-              const event = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
-              const db = event.Actor?.Attributes?.[LABELS.database];
+              const event = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+              const attributes = event.Actor?.Attributes ?? {};
+              const db = this.databaseOf(attributes, attributes.name);
               if (db) this.workers.get(db)?.onDeath(event.Action ?? 'die');
+              // A pooled container that died before a spawn claimed it is replaced.
+              const pooled = event.Action === 'die' ? this.pool?.find((p) => p.id === event.Actor?.ID) : undefined;
+              if (pooled) this.pool?.discard(pooled);
             } catch {
               // not a whole event: ignore
             }
@@ -402,8 +556,9 @@ export class DockerRuntime implements WorkerRuntime {
   async close(): Promise<void> {
     this.closed = true;
     this.events?.destroy();
-    // Containers keep running: the next gateway adopts them. Only connections are closed.
-    await Promise.all([...this.workers.values()].map((w) => w.detach()));
+    // Databases' containers keep running: the next gateway adopts them. Only connections are closed. The pool's
+    // containers serve nobody: they are removed with their volumes.
+    await Promise.all([this.pool?.close(), ...[...this.workers.values()].map((w) => w.detach())]);
   }
 }
 
@@ -421,6 +576,10 @@ class ContainerWorker {
   private startedAt: string | undefined;
   private lastSize = 0;
   private lastSizeAt = 0;
+  /** The volume at /data when it is not the one named after the database (a claimed pooled container's). */
+  volume: string | undefined;
+  /** Claimed from the pool: the container starts unassigned (at every start) and is given its database on connect. */
+  private pooled = false;
 
   constructor(
     private readonly runtime: DockerRuntime,
@@ -445,61 +604,22 @@ class ContainerWorker {
 
   private createOptions(): ContainerCreateOptions {
     const { spec, options } = this;
-    const s = spec.settings;
-    return {
+    return containerOptions(options, {
       name: this.runtime.containerName(spec.name),
-      Image: options.image,
-      User: '1000:1000',
-      Labels: {
+      labels: {
         [LABELS.managedBy]: 'dbforge',
         [LABELS.namespace]: options.namespace,
         [LABELS.database]: spec.name,
         [LABELS.engine]: spec.engine,
       },
-      Env: [
-        `DBFORGE_WORKER_DB_NAME=${spec.name}`,
-        `DBFORGE_WORKER_ENGINE=${spec.engine}`,
-        'DBFORGE_WORKER_DATA_DIR=/data',
-        'DBFORGE_WORKER_HOST=0.0.0.0',
-        `DBFORGE_WORKER_PORT=${WORKER_PORT}`,
-        `DBFORGE_WORKER_SECRET=${crypto.randomBytes(32).toString('base64url')}`,
-        `DBFORGE_STATEMENT_TIMEOUT_MS=${s.statementTimeoutMs}`,
-        `DBFORGE_MAX_RESULT_ROWS=${s.maxResultRows}`,
-        `DBFORGE_MAX_RESULT_BYTES=${s.maxResultBytes}`,
-        `DBFORGE_MAX_BODY_BYTES=${options.maxBodyBytes}`,
-        ...(s.maxDatabaseBytes ? [`DBFORGE_MAX_DATABASE_BYTES=${s.maxDatabaseBytes}`] : []),
-        `DBFORGE_EVENT_LOG=${s.eventLog !== false}`,
-        ...(s.eventRetentionDays ? [`DBFORGE_EVENT_RETENTION_DAYS=${s.eventRetentionDays}`] : []),
-        ...(s.eventRetentionEvents ? [`DBFORGE_EVENT_RETENTION_EVENTS=${s.eventRetentionEvents}`] : []),
-        ...(s.realtimeBufferBytes ? [`DBFORGE_REALTIME_BUFFER_BYTES=${s.realtimeBufferBytes}`] : []),
-        ...(s.realtimeHeartbeatMs ? [`DBFORGE_REALTIME_HEARTBEAT_MS=${s.realtimeHeartbeatMs}`] : []),
-        `DBFORGE_SQLITE_SYNCHRONOUS=${options.sqliteSynchronous}`,
-        `DBFORGE_LOG_LEVEL=${options.logLevel}`,
-      ],
-      ExposedPorts: { [`${WORKER_PORT}/tcp`]: {} },
-      Healthcheck: {
-        Test: ['CMD', 'node', 'dist/healthcheck.js'],
-        Interval: 5e9,
-        Timeout: 3e9,
-        Retries: 3,
-        StartPeriod: 10e9,
-      },
-      HostConfig: {
-        NetworkMode: options.network,
-        Init: true,
-        Mounts: [{ Type: 'volume', Source: this.runtime.volumeName(spec.name), Target: '/data' }],
-        Memory: s.memoryMb * 1024 * 1024,
-        MemorySwap: s.memoryMb * 1024 * 1024,
-        NanoCpus: Math.round(s.cpus * 1e9),
-        PidsLimit: s.pidsLimit,
-        ReadonlyRootfs: true,
-        Tmpfs: { '/tmp': 'rw,noexec,nosuid,size=64m' },
-        CapDrop: ['ALL'],
-        SecurityOpt: ['no-new-privileges:true'],
-        RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
-        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
-      },
-    };
+      // A database first served by a pooled container keeps that container's volume: it holds the data.
+      volume: this.volume ?? this.runtime.volumeName(spec.name),
+      env: Object.entries(databaseEnv(spec, { dataDir: '/data', maxBodyBytes: options.maxBodyBytes, sqliteSynchronous: options.sqliteSynchronous })).map(
+        ([key, value]) => `${key}=${value}`,
+      ),
+      limits: spec.settings,
+      restart: 'unless-stopped',
+    });
   }
 
   async create(): Promise<void> {
@@ -516,11 +636,41 @@ class ContainerWorker {
     this.containerId = container.id;
   }
 
+  /**
+   * Takes a pooled container for this database: it gets the database's name, the spawn's CPU and pids limits and
+   * Docker's restart policy, then its database. What Docker can't change on a container (its labels, its volume) stays
+   * as the pool made it: the runtime finds a claimed container by its name.
+   */
+  async claim(pooled: PooledContainer): Promise<void> {
+    this.state = 'starting';
+    this.containerId = pooled.id;
+    this.secret = pooled.secret;
+    this.volume = pooled.volume;
+    this.pooled = true;
+    const s = this.spec.settings;
+    await this.container.rename({ name: this.runtime.containerName(this.spec.name) });
+    await this.container.update({
+      NanoCpus: Math.round(s.cpus * 1e9),
+      PidsLimit: s.pidsLimit,
+      RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+    });
+    await this.connect(await this.container.inspect());
+  }
+
+  /** What the container itself says about how it serves this database. */
+  private learn(info: ContainerInspectInfo): void {
+    this.containerId = info.Id;
+    this.secret = secretOf(info);
+    this.pooled = info.Config.Labels?.[LABELS.pool] !== undefined;
+    const volume = dataVolumeOf(info);
+    this.volume = volume !== undefined && volume !== this.runtime.volumeName(this.spec.name) ? volume : undefined;
+  }
+
   /** Takes over a container found at start-up: its secret and address come from Docker itself. */
   async adopt(id: string): Promise<void> {
     this.containerId = id;
     const info = await this.container.inspect();
-    this.secret = secretOf(info);
+    this.learn(info);
     if (info.State.Running) {
       await this.connect(info);
     } else {
@@ -561,8 +711,7 @@ class ContainerWorker {
       }
     }
     const info = await this.container.inspect();
-    this.containerId = info.Id;
-    this.secret = secretOf(info);
+    this.learn(info);
     await this.connect(info);
   }
 
@@ -586,7 +735,14 @@ class ContainerWorker {
           headers: { [WorkerHeaders.secret]: this.secret },
           headersTimeout: 2000,
         });
-        const body = (await response.body.json()) as { size_bytes?: number };
+        const body = (await response.body.json()) as { status?: string; size_bytes?: number };
+        if (response.statusCode === 200 && body.status === 'pooled') {
+          // A claimed pooled container starts unassigned, at its claim and after every restart: it is given its
+          // database (only this one: the data directory is bound to it at the first assignment).
+          if (!this.pooled) throw new DbForgeError('WORKER_UNAVAILABLE', `The container of database '${this.spec.name}' serves no database.`);
+          await assignDatabase(pool, this.secret, this.assignment(), this.options.startTimeoutMs);
+          continue;
+        }
         if (response.statusCode === 200) {
           this.lastSize = body.size_bytes ?? 0;
           this.lastSizeAt = Date.now();
@@ -618,6 +774,10 @@ class ContainerWorker {
     };
     this.state = 'running';
     this.startedAt = new Date().toISOString();
+  }
+
+  private assignment(): Record<string, string> {
+    return databaseEnv(this.spec, { dataDir: '/data', maxBodyBytes: this.options.maxBodyBytes, sqliteSynchronous: this.options.sqliteSynchronous });
   }
 
   private startFailure(what: string): DbForgeError {
@@ -787,4 +947,65 @@ function secretOf(info: ContainerInspectInfo): string {
   const entry = info.Config.Env.find((e) => e.startsWith('DBFORGE_WORKER_SECRET='));
   if (!entry) throw new DbForgeError('WORKER_UNAVAILABLE', `Container ${info.Name} carries no worker secret: it is not a DB-Forge worker.`);
   return entry.slice('DBFORGE_WORKER_SECRET='.length);
+}
+
+interface ContainerShape {
+  name: string;
+  labels: Record<string, string>;
+  volume: string;
+  /** The database's variables (none for a pooled container); the secret and where to listen are added here. */
+  env: string[];
+  limits: ContainerLimits;
+  /** A pooled container that dies is replaced, not restarted: it gets Docker's restart policy once claimed. */
+  restart: 'unless-stopped' | 'no';
+}
+
+/** How every worker container is made, a database's or a pooled one: the same image, hardening and limits. */
+function containerOptions(options: DockerRuntimeOptions, shape: ContainerShape): ContainerCreateOptions {
+  const { limits } = shape;
+  return {
+    name: shape.name,
+    Image: options.image,
+    User: '1000:1000',
+    Labels: shape.labels,
+    Env: [
+      ...shape.env,
+      'DBFORGE_WORKER_HOST=0.0.0.0',
+      `DBFORGE_WORKER_PORT=${WORKER_PORT}`,
+      `DBFORGE_WORKER_SECRET=${crypto.randomBytes(32).toString('base64url')}`,
+      `DBFORGE_LOG_LEVEL=${options.logLevel}`,
+    ],
+    ExposedPorts: { [`${WORKER_PORT}/tcp`]: {} },
+    Healthcheck: {
+      Test: ['CMD', 'node', 'dist/healthcheck.js'],
+      Interval: 5e9,
+      Timeout: 3e9,
+      Retries: 3,
+      StartPeriod: 10e9,
+    },
+    HostConfig: {
+      NetworkMode: options.network,
+      Init: true,
+      Mounts: [{ Type: 'volume', Source: shape.volume, Target: '/data' }],
+      Memory: limits.memoryMb * 1024 * 1024,
+      MemorySwap: limits.memoryMb * 1024 * 1024,
+      NanoCpus: Math.round(limits.cpus * 1e9),
+      PidsLimit: limits.pidsLimit,
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': 'rw,noexec,nosuid,size=64m' },
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges:true'],
+      RestartPolicy: { Name: shape.restart, MaximumRetryCount: 0 },
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+    },
+  };
+}
+
+/** The volume mounted at /data, as Docker reports it. */
+function dataVolumeOf(info: ContainerInspectInfo): string | undefined {
+  return info.Mounts.find((m) => m.Destination === '/data' && m.Type === 'volume')?.Name;
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
 }

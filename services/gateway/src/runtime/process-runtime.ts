@@ -8,10 +8,13 @@ import type { FastifyBaseLogger } from 'fastify';
 import { DbForgeError, isValidDatabaseName, type WorkerState, type WorkerStats } from '@dbforge/contracts';
 import { LineRing } from './ring-buffer.js';
 import { processStats } from './proc-stats.js';
+import { WarmPool } from './warm-pool.js';
+import { assignDatabase, databaseEnv } from './worker-env.js';
 import type {
   ReconcileReport,
   RuntimeHealth,
   WorkerEndpoint,
+  WorkerPoolStats,
   WorkerRuntime,
   WorkerSpec,
   WorkerStatus,
@@ -31,6 +34,11 @@ export interface ProcessRuntimeOptions {
   maxCrashesPerMinute?: number;
   /** Workers started at once during reconciliation. */
   startConcurrency?: number;
+  /**
+   * The warm pool: `size` workers started ahead of need, with the heap limit of `memoryMb` (fixed when a process
+   * starts), which spawns of databases with that memory limit claim. Size 0 or unset: no pool.
+   */
+  pool?: { size: number; memoryMb: number };
 }
 
 const STOP_GRACE_MS = 5000;
@@ -40,13 +48,29 @@ const LOG_LINES = 1000;
 export const TRASH_DIR = '_trash';
 
 /**
+ * A worker started ahead of need, without a database: Node started, modules loaded, listening on its socket, serving
+ * nothing until a spawn claims it and assigns it its database.
+ */
+interface PooledProcess {
+  id: string;
+  secret: string;
+  socketPath: string;
+  child: ChildProcess;
+  logs: LineRing;
+  /** Ends the pool's watch over the process: a database has taken it. */
+  release(): void;
+}
+
+/**
  * The embedded runtime: every database is served by its own child process, reached over a Unix socket in a private
- * directory, restarted when it dies. Workers exit when the gateway's IPC channel closes, so none outlives it.
+ * directory, restarted when it dies. Workers exit when the gateway's IPC channel closes, so none outlives it; so do
+ * pooled workers, so that a killed gateway leaves none behind.
  */
 export class ProcessRuntime implements WorkerRuntime {
   readonly kind = 'process';
   private readonly workers = new Map<string, ProcessWorker>();
   private readonly socketDir: string;
+  private readonly pool: WarmPool<PooledProcess> | undefined;
 
   constructor(private readonly options: ProcessRuntimeOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
@@ -56,6 +80,72 @@ export class ProcessRuntime implements WorkerRuntime {
     this.socketDir = fs.mkdtempSync(path.join(os.tmpdir(), `dbforge-${process.pid}-`));
     fs.chmodSync(this.socketDir, 0o700);
     this.emptyTrash();
+    if (options.pool && options.pool.size > 0) {
+      this.pool = new WarmPool({
+        size: options.pool.size,
+        create: () => this.startPooled(),
+        destroy: (pooled) => stopProcess(pooled.child).then(() => fs.rmSync(pooled.socketPath, { force: true })),
+        logger: options.logger,
+      });
+    }
+  }
+
+  /** Starts a pooled worker: the environment of a worker without its database, and the pool's heap limit. */
+  private startPooled(): Promise<PooledProcess> {
+    const { options } = this;
+    const id = newId();
+    const secret = crypto.randomBytes(32).toString('base64url');
+    const socketPath = path.join(this.socketDir, `${id}.sock`);
+    const env: NodeJS.ProcessEnv = {
+      ...baseEnv(),
+      DBFORGE_WORKER_POOLED: 'true',
+      DBFORGE_WORKER_SECRET: secret,
+      DBFORGE_WORKER_SOCKET: socketPath,
+      DBFORGE_LOG_LEVEL: options.logLevel,
+    };
+    const child = fork(options.workerEntry, [], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      execArgv: [heapLimit(options.pool?.memoryMb ?? 256)],
+      serialization: 'json',
+    });
+    const logs = new LineRing(LOG_LINES);
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => logs.push(chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => logs.push(chunk));
+    return new Promise<PooledProcess>((resolve, reject) => {
+      let settled = false;
+      const fail = (what: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        reject(new Error(`a pooled worker ${what}: ${logs.tail(5).join(' | ')}`));
+      };
+      const timer = setTimeout(() => fail(`did not become ready within ${options.startTimeoutMs} ms`), options.startTimeoutMs);
+      child.once('exit', (code, signal) => fail(`exited during start-up (${signal ?? `code ${code}`})`));
+      child.once('error', (error) => logs.push(`[gateway] could not start a pooled worker: ${error.message}\n`));
+      child.on('message', (message: { type?: string }) => {
+        if (message?.type !== 'pooled' || settled) return;
+        settled = true;
+        clearTimeout(timer);
+        // A pooled worker that dies before it is claimed leaves the pool, and another takes its place.
+        const onIdleExit = () => this.pool?.discard(pooled);
+        const pooled: PooledProcess = {
+          id,
+          secret,
+          socketPath,
+          child,
+          logs,
+          release: () => child.off('exit', onIdleExit),
+        };
+        child.once('exit', onIdleExit);
+        resolve(pooled);
+      });
+    });
+  }
+
+  poolStats(): WorkerPoolStats {
+    return this.pool?.stats() ?? { size: 0, idle: 0, starting: 0, claims: 0, misses: 0 };
   }
 
   private worker(name: string): ProcessWorker {
@@ -93,6 +183,7 @@ export class ProcessRuntime implements WorkerRuntime {
         }
       }),
     );
+    this.pool?.start();
     return report;
   }
 
@@ -110,10 +201,13 @@ export class ProcessRuntime implements WorkerRuntime {
       fs.renameSync(dir, aside);
       this.options.logger.warn({ db: spec.name, movedTo: aside }, 'moved leftover data of an unknown database aside');
     }
-    const worker = this.createWorker(spec, spec.containerId ?? newId());
+    // The pool's workers run with its heap limit, fixed when a process starts: another limit needs its own process.
+    const pooled = spec.settings.memoryMb === this.options.pool?.memoryMb ? this.pool?.claim() : undefined;
+    const worker = this.createWorker(spec, pooled?.id ?? spec.containerId ?? newId());
     this.workers.set(spec.name, worker);
     try {
-      await worker.start();
+      if (pooled) await worker.startFrom(pooled);
+      else await worker.start();
     } catch (error) {
       this.workers.delete(spec.name);
       await worker.stop();
@@ -195,9 +289,36 @@ export class ProcessRuntime implements WorkerRuntime {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.workers.values()].map((w) => w.stop()));
+    await Promise.all([this.pool?.close(), ...[...this.workers.values()].map((w) => w.stop())]);
     fs.rmSync(this.socketDir, { recursive: true, force: true });
   }
+}
+
+/** What every worker's environment starts from: nothing of the gateway's own (its admin key above all). */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    NODE_ENV: process.env.NODE_ENV ?? 'production',
+    TZ: process.env.TZ,
+    LANG: process.env.LANG,
+  };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  return env;
+}
+
+/** Without containers the memory limit can only bound the JavaScript heap; the engines' own memory is outside it. */
+function heapLimit(memoryMb: number): string {
+  return `--max-old-space-size=${Math.max(16, Math.floor(memoryMb * 0.75))}`;
+}
+
+/** Ends a process gracefully, forcefully after a grace period. */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
 }
 
 function removeStaleSocketDirs(): void {
@@ -237,7 +358,7 @@ async function directorySize(dir: string): Promise<number> {
 /** One database's worker process and the connections to it. */
 class ProcessWorker {
   state: WorkerState = 'stopped';
-  readonly logs = new LineRing(LOG_LINES);
+  logs = new LineRing(LOG_LINES);
   private child: ChildProcess | undefined;
   private endpoint: WorkerEndpoint | undefined;
   private starting: Promise<void> | undefined;
@@ -302,43 +423,71 @@ class ProcessWorker {
     return this.starting;
   }
 
+  private databaseEnv(): Record<string, string> {
+    return databaseEnv(this.spec, { dataDir: this.dataDir, maxBodyBytes: this.options.maxBodyBytes, sqliteSynchronous: this.options.sqliteSynchronous });
+  }
+
+  /**
+   * Takes a pooled worker for this database: assigns it the database and serves through it. Should the assignment
+   * fail, the pooled worker is ended and a worker of this database's own is started instead.
+   */
+  startFrom(pooled: PooledProcess): Promise<void> {
+    this.starting = this.adopt(pooled).finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async adopt(pooled: PooledProcess): Promise<void> {
+    const { child } = pooled;
+    pooled.release();
+    this.state = 'starting';
+    // Its log so far (its start) becomes the database's.
+    this.logs = pooled.logs;
+    const dispatcher = new Pool('http://worker', { socketPath: pooled.socketPath, connections: 32, pipelining: 1, keepAliveTimeout: 60_000 });
+    try {
+      await assignDatabase(dispatcher, pooled.secret, this.databaseEnv(), this.options.startTimeoutMs);
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error('the pooled worker exited');
+    } catch (error) {
+      this.options.logger.warn({ db: this.spec.name, err: error }, 'a pooled worker could not take the database; starting one of its own');
+      await dispatcher.destroy().catch(() => undefined);
+      await stopProcess(child);
+      this.state = 'stopped';
+      return this.launch();
+    }
+    this.child = child;
+    child.once('exit', (code, signal) => void this.onExit(child, code, signal));
+    this.endpoint = {
+      name: this.spec.name,
+      engine: this.spec.engine,
+      secret: pooled.secret,
+      settings: this.spec.settings,
+      address: { socketPath: this.socketPath },
+      dispatcher,
+    };
+    this.state = 'running';
+    this.startedAt = new Date().toISOString();
+    this.lastFailure = undefined;
+  }
+
   private launch(): Promise<void> {
     const { spec, options } = this;
     const secret = crypto.randomBytes(32).toString('base64url');
     this.state = this.restarts > 0 || this.crashes.length > 0 ? 'restarting' : 'starting';
     // An explicit environment: nothing of the gateway's own (its admin key above all) reaches a worker.
     const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      NODE_ENV: process.env.NODE_ENV ?? 'production',
-      TZ: process.env.TZ,
-      LANG: process.env.LANG,
-      DBFORGE_WORKER_DB_NAME: spec.name,
-      DBFORGE_WORKER_ENGINE: spec.engine,
-      DBFORGE_WORKER_DATA_DIR: this.dataDir,
+      ...baseEnv(),
+      ...this.databaseEnv(),
       DBFORGE_WORKER_SECRET: secret,
       DBFORGE_WORKER_SOCKET: this.socketPath,
-      DBFORGE_STATEMENT_TIMEOUT_MS: String(spec.settings.statementTimeoutMs),
-      DBFORGE_MAX_RESULT_ROWS: String(spec.settings.maxResultRows),
-      DBFORGE_MAX_RESULT_BYTES: String(spec.settings.maxResultBytes),
-      DBFORGE_MAX_BODY_BYTES: String(options.maxBodyBytes),
-      DBFORGE_MAX_DATABASE_BYTES: spec.settings.maxDatabaseBytes ? String(spec.settings.maxDatabaseBytes) : undefined,
-      // Unset values leave the worker's own defaults (log on, kept forever, 1 MiB, 15 s).
-      DBFORGE_EVENT_LOG: String(spec.settings.eventLog !== false),
-      DBFORGE_EVENT_RETENTION_DAYS: spec.settings.eventRetentionDays ? String(spec.settings.eventRetentionDays) : undefined,
-      DBFORGE_EVENT_RETENTION_EVENTS: spec.settings.eventRetentionEvents ? String(spec.settings.eventRetentionEvents) : undefined,
-      DBFORGE_REALTIME_BUFFER_BYTES: spec.settings.realtimeBufferBytes ? String(spec.settings.realtimeBufferBytes) : undefined,
-      DBFORGE_REALTIME_HEARTBEAT_MS: spec.settings.realtimeHeartbeatMs ? String(spec.settings.realtimeHeartbeatMs) : undefined,
-      DBFORGE_SQLITE_SYNCHRONOUS: options.sqliteSynchronous,
       DBFORGE_LOG_LEVEL: options.logLevel,
     };
-    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
 
     return new Promise<void>((resolve, reject) => {
       const child = fork(options.workerEntry, [], {
         env,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        // Without containers the memory limit can only bound the JavaScript heap; the engines' own memory is outside it.
-        execArgv: [`--max-old-space-size=${Math.max(16, Math.floor(spec.settings.memoryMb * 0.75))}`],
+        execArgv: [heapLimit(spec.settings.memoryMb)],
         serialization: 'json',
       });
       this.child = child;

@@ -54,6 +54,20 @@ export interface WorkerStatus {
   startedAt?: string | undefined;
 }
 
+/** The warm pool of a runtime: workers started ahead of need that spawns claim. */
+export interface WorkerPoolStats {
+  /** Workers the pool keeps ready (0: no pool). */
+  size: number;
+  /** Ready now. */
+  idle: number;
+  /** Being started. */
+  starting: number;
+  /** Spawns served from the pool since the gateway started. */
+  claims: number;
+  /** Spawns that found the pool empty and started their own worker. */
+  misses: number;
+}
+
 export interface ReconcileReport {
   adopted: string[];
   started: string[];
@@ -73,7 +87,10 @@ export interface RuntimeHealth {
  */
 export interface WorkerRuntime {
   readonly kind: string;
-  /** Called once at start with every database of the catalogue: adopt or start their workers, report orphans. */
+  /**
+   * Called once at start with every database of the catalogue: adopt or start their workers, report orphans, remove
+   * what an earlier gateway's warm pool left; then the pool starts filling.
+   */
   reconcile(known: WorkerSpec[]): Promise<ReconcileReport>;
   /** Creates a new database's worker and waits until it answers. Returns its status (with its container id). */
   spawn(spec: WorkerSpec): Promise<WorkerStatus>;
@@ -103,6 +120,8 @@ export interface WorkerRuntime {
   sizeBytes(name: string): Promise<number>;
   /** Whether the runtime can start workers right now. */
   ping(): Promise<RuntimeHealth>;
-  /** Stops what this gateway started (the process runtime) or lets it run on (containers). */
+  /** The warm pool, for runtimes that keep one. */
+  poolStats?(): WorkerPoolStats;
+  /** Stops what this gateway started (the process runtime) or lets it run on (containers); ends the warm pool. */
   close(): Promise<void>;
 }
