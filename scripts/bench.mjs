@@ -1,5 +1,5 @@
 // `npm run bench [scenario ...]`: install and build what is missing, then run the benchmark harness (not part of
-// npm test). Scenarios: query-path, spawn-density (all by default).
+// npm test). Scenarios: query-path, writes, analytics, spawn-density, realtime (all by default).
 import { installAndBuild, pnpm } from './lib.mjs';
 
 await installAndBuild();

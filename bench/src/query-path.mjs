@@ -2,7 +2,8 @@
 // Fastify hello-world (the ceiling for one HTTP hop on this machine). All measured in this one run; every figure is
 // reported as a ratio to the ceiling, because these machines are shared and noisy.
 //
-// Environment: BENCH_ROWS (100000), BENCH_CONNECTIONS (1,64), BENCH_DURATION seconds (10).
+// Environment: BENCH_ROWS (1000000), BENCH_CONNECTIONS (1,16,64), BENCH_DURATION seconds (10), DBFORGE_WORKER_CHANNEL
+// (passed on to the gateway).
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -11,8 +12,8 @@ import Database from 'better-sqlite3';
 import { ROOT, secret, startProcess, tempDir } from './processes.mjs';
 import { checker } from './gateway.mjs';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
-const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,64').split(',').map(Number);
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,16,64').split(',').map(Number);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const KEY = `bench-${secret()}`;
 /** Called directly, the worker needs what the gateway would send: its secret and the acting identity. */
@@ -121,6 +122,8 @@ try {
       // The benchmark is the only client: the per-key limit would cap what it measures.
       DBFORGE_RATE_LIMIT_PER_SECOND: '0',
       NODE_ENV: 'production',
+      // Set to false to measure the gateway forwarding over HTTP only (the optimisation log's "before").
+      ...(process.env.DBFORGE_WORKER_CHANNEL ? { DBFORGE_WORKER_CHANNEL: process.env.DBFORGE_WORKER_CHANNEL } : {}),
     },
     /listening on http:\/\/[^:]+:(\d+)/,
     'gateway',

@@ -160,14 +160,20 @@ describe.each(RUNTIMES)("a database's own users (%s runtime)", (runtime) => {
     expect(unknown.status).toBe(401);
     expect((wrong.body as { error: { message: string } }).error.message).toBe((unknown.body as { error: { message: string } }).error.message);
 
+    // The lock starts during the burst, so no earlier than this.
+    const burstSent = Date.now();
     const burst = await Promise.all(
       Array.from({ length: 12 }, () => anonymous.raw('POST', `/api/db/${name}/auth/login`, { body: { email, password: 'still not it' } })),
     );
     const locked = burst.filter((r) => r.status === 429);
     expect(locked.length).toBeGreaterThan(0);
-    expect(Number(locked[0]!.headers.get('retry-after'))).toBeGreaterThan(0);
-    // Locked means locked: the right password is refused too, until the lock ends.
-    expect((await anonymous.raw('POST', `/api/db/${name}/auth/login`, { body: { email, password: PASSWORD } })).status).toBe(429);
+    const retryAfter = Number(locked[0]!.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    // Locked means locked: the right password is refused too, until the lock ends (a loaded machine may take longer
+    // than the lock to send the next request; then, and only then, it is let in).
+    const right = await anonymous.raw('POST', `/api/db/${name}/auth/login`, { body: { email, password: PASSWORD } });
+    if (Date.now() - burstSent < retryAfter * 1000) expect(right.status).toBe(429);
+    else expect([200, 429]).toContain(right.status);
   });
 
   it("lets the platform list the database's users, set their roles and delete them", async () => {

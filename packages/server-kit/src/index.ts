@@ -4,3 +4,13 @@ export { jsonBodyPlugin } from './json-body.js';
 export { loggerOptions, requestLogController, LOG_LEVELS, type LogLevel } from './logger.js';
 export { readConfig, LogLevelSchema, type EnvSpec } from './config.js';
 export { LoginThrottle, SignInThrottle, ACCOUNT_THROTTLE, ADDRESS_THROTTLE, type ThrottleOptions } from './login-throttle.js';
+export {
+  CHANNEL_PATH,
+  CHANNEL_PROTOCOL,
+  encodeFrame,
+  FrameReader,
+  FrameWriter,
+  type ChannelReplyHeader,
+  type ChannelRequestHeader,
+  type Frame,
+} from './channel.js';

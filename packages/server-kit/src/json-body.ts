@@ -11,7 +11,8 @@ export const jsonBodyPlugin = fp(
     // JSON only: Fastify's text/plain parser would turn a text body into a string that fails validation as a 422,
     // where the honest answer is 415.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser(/^application\/(?:[\w.+-]+\+)?json$/, { parseAs: 'string' }, (_request, body, done) => {
+    // The media type may carry parameters (`application/json; charset=utf-8`, as many clients send it).
+    app.addContentTypeParser(/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i, { parseAs: 'string' }, (_request, body, done) => {
       const text = typeof body === 'string' ? body : body.toString('utf8');
       if (text.trim() === '') {
         done(null, undefined);

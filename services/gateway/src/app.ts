@@ -70,8 +70,9 @@ export const gatewayApp = fp(
     await app.register(hooksPlugin, { config });
     await app.register(observabilityPlugin);
 
-    app.addHook('onSend', async (request, reply) => {
+    app.addHook('onSend', (request, reply, payload, done) => {
       reply.header('x-request-id', request.id);
+      done(null, payload);
     });
 
     await app.register(serviceRoutes, { version: GATEWAY_VERSION });

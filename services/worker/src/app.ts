@@ -7,6 +7,7 @@ import { DatabaseUsers, isFatalDuckDbError, type Actor, type DatabaseAdapter } f
 import websocket from '@fastify/websocket';
 import type { RetentionPolicy } from '@dbforge/engine';
 import { dataRoutes } from './routes/data.js';
+import { attachChannel } from './channel.js';
 import { eventsPlugin } from './plugins/events.js';
 import { eventRoutes } from './routes/events.js';
 import { realtimeRoutes } from './routes/realtime.js';
@@ -108,6 +109,8 @@ export const workerApp = fp(
     await app.register(userRoutes, { users });
     await app.register(resourcesPlugin, { name: options.name, adapter: options.adapter, dataDir: options.dataDir });
     await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } });
+    // The gateway's lean path for queries and batches, beside HTTP on the same listener (see channel.ts).
+    attachChannel(app, { name: options.name, secret, adapter: options.adapter, maxBodyBytes: options.maxBodyBytes, log: app.log, onFatal: options.onFatal });
     await app.register(eventsPlugin, {
       adapter: options.adapter,
       retention: options.events?.retention ?? {},

@@ -20,6 +20,11 @@ export function actorOf(request: FastifyRequest): Actor {
   if (endUser !== undefined) return endUser;
   const header = request.headers[WorkerHeaders.actor];
   if (typeof header !== 'string' || header === '') throw Errors.missingApiKey();
+  return parseActor(header);
+}
+
+/** The acting platform caller the gateway sent (`x-dbforge-actor`, or the same JSON in a channel frame). */
+export function parseActor(header: string): Actor {
   let parsed: unknown;
   try {
     parsed = JSON.parse(header);

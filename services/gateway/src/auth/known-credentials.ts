@@ -7,6 +7,11 @@ import crypto from 'node:crypto';
  */
 export class KnownCredentials {
   private readonly digests = new Set<string>();
+  /**
+   * The last credential digested, and its digest: a caller's requests come with the same credential, checked twice
+   * each (rate limit, then authentication), so most digests are the one just made.
+   */
+  private last: { credential: string; digest: string } | undefined;
 
   constructor(private readonly max = 10_000) {}
 
@@ -14,8 +19,15 @@ export class KnownCredentials {
     return crypto.createHash('sha256').update(credential).digest('base64url');
   }
 
-  remember(credential: string): void {
+  private digestOf(credential: string): string {
+    if (this.last?.credential === credential) return this.last.digest;
     const digest = KnownCredentials.digest(credential);
+    this.last = { credential, digest };
+    return digest;
+  }
+
+  remember(credential: string): void {
+    const digest = this.digestOf(credential);
     if (this.digests.has(digest)) return;
     if (this.digests.size >= this.max) this.digests.delete(this.digests.values().next().value as string);
     this.digests.add(digest);
@@ -23,7 +35,7 @@ export class KnownCredentials {
 
   /** The digest of a known credential, or undefined. */
   known(credential: string): string | undefined {
-    const digest = KnownCredentials.digest(credential);
+    const digest = this.digestOf(credential);
     return this.digests.has(digest) ? digest : undefined;
   }
 }

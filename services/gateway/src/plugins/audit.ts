@@ -133,7 +133,10 @@ export const auditPlugin = fp(
   async (app) => {
     const service = new AuditService(new AuditLog(app.catalog.auditDb()), (error) => app.log.error({ err: error }, 'writing the audit log failed'));
     app.decorate('audit', service);
-    app.addHook('onResponse', async (request, reply) => service.onResponse(request, reply));
+    app.addHook('onResponse', (request, reply, done) => {
+      service.onResponse(request, reply);
+      done();
+    });
   },
   { name: 'dbforge-audit', fastify: '5.x', dependencies: ['dbforge-catalog'] },
 );

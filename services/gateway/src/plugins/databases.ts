@@ -14,7 +14,9 @@ export const databasesPlugin = fp(
   async (app, options: { config: GatewayConfig }) => {
     const databases = new DatabaseService(app.catalog, app.runtime, options.config.defaults, app.log.child({ component: 'databases' }));
     app.decorate('databases', databases);
-    app.decorate('forwarder', new Forwarder(databases, { maxBodyBytes: options.config.maxBodyBytes }));
+    const forwarder = new Forwarder(databases, { maxBodyBytes: options.config.maxBodyBytes, channel: options.config.workerChannel });
+    app.decorate('forwarder', forwarder);
+    app.addHook('onClose', async () => forwarder.close());
     // Workers start once the app is ready, before the server takes its first request.
     app.addHook('onReady', async () => databases.init());
   },

@@ -18,12 +18,14 @@ export const observabilityPlugin = fp(
     app.decorate('stats', stats);
     app.decorate('metrics', metrics);
 
-    app.addHook('onResponse', async (request, reply) => {
+    // Hooks on the hot path take a callback: an async hook costs a promise per request.
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? '(unmatched)';
       const code = reply.getHeader(WorkerHeaders.errorCode);
       const errorCode = typeof code === 'string' ? code : undefined;
       stats.record(`${request.method} ${route}`, reply.statusCode, errorCode);
       metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000, errorCode);
+      done();
     });
   },
   { name: 'dbforge-observability', fastify: '5.x', dependencies: ['dbforge-runtime'] },

@@ -9,13 +9,17 @@ import {
   QueryBodySchema,
   SelectRowsQuerySchema,
   TableParamsSchema,
+  type BatchBody,
   type BatchReply,
   type InsertRowsReply,
+  type QueryBody,
+  type QueryExecReply,
+  type QueryRowsReply,
   type MessageReply,
   type SelectRowsReply,
   type TableListReply,
 } from '@dbforge/contracts';
-import type { DatabaseAdapter } from '@dbforge/engine';
+import type { Actor, ChangeContext, DatabaseAdapter } from '@dbforge/engine';
 import { batchStatementResult, elapsedMs, queryReply } from '../replies.js';
 import { actorOf, changeContext } from '../request-context.js';
 
@@ -28,6 +32,28 @@ function json(payload: unknown): string {
   return JSON.stringify(payload);
 }
 
+/** Runs one statement for an actor: the reply of POST /query (also used by the gateway's channel). */
+export async function runQuery(adapter: DatabaseAdapter, body: QueryBody, actor: Actor, context: ChangeContext): Promise<QueryRowsReply | QueryExecReply> {
+  const start = process.hrtime.bigint();
+  const result = await adapter.execute(body.sql, body.params, { readOnly: actor.readonly, context });
+  return queryReply(result, elapsedMs(start));
+}
+
+/** Runs a batch for an actor, all or nothing: the reply of POST /batch (also used by the gateway's channel). */
+export async function runBatch(adapter: DatabaseAdapter, body: BatchBody, actor: Actor, context: ChangeContext): Promise<BatchReply> {
+  const start = process.hrtime.bigint();
+  const results = await adapter.batch(body.statements, { readOnly: actor.readonly, context });
+  // One pass: a batch can hold 100,000 statements, and its reply needs one result each (MK1's shape), nothing more.
+  const replies: BatchReply['results'] = new Array(results.length);
+  let rowsAffected = 0;
+  for (let i = 0; i < results.length; i++) {
+    const result = results[i]!;
+    if (result.kind === 'exec') rowsAffected += result.rowsAffected;
+    replies[i] = batchStatementResult(result);
+  }
+  return { message: 'Batch executed successfully.', results: replies, rows_affected: rowsAffected, duration_ms: elapsedMs(start) };
+}
+
 /**
  * The data API for the one database this worker owns. Paths are the public ones, so the gateway forwards a request
  * without rewriting it; a request that names another database is answered exactly as a database that does not exist.
@@ -36,20 +62,12 @@ export const dataRoutes: FastifyPluginAsync<DataRoutesOptions> = async (fastify,
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post('/api/db/:name/query', { schema: { params: DatabaseParamsSchema, body: QueryBodySchema } }, async (request, reply) => {
-    const start = process.hrtime.bigint();
-    const result = await adapter.execute(request.body.sql, request.body.params, { readOnly: actorOf(request).readonly, context: changeContext(request, 'sql') });
-    return reply.type('application/json').send(json(queryReply(result, elapsedMs(start))));
+    const payload = await runQuery(adapter, request.body, actorOf(request), changeContext(request, 'sql'));
+    return reply.type('application/json').send(json(payload));
   });
 
   app.post('/api/db/:name/batch', { schema: { params: DatabaseParamsSchema, body: BatchBodySchema } }, async (request, reply) => {
-    const start = process.hrtime.bigint();
-    const results = await adapter.batch(request.body.statements, { readOnly: actorOf(request).readonly, context: changeContext(request, 'sql') });
-    const payload: BatchReply = {
-      message: 'Batch executed successfully.',
-      results: results.map(batchStatementResult),
-      rows_affected: results.reduce((sum, r) => sum + (r.kind === 'exec' ? r.rowsAffected : 0), 0),
-      duration_ms: elapsedMs(start),
-    };
+    const payload = await runBatch(adapter, request.body, actorOf(request), changeContext(request, 'sql'));
     return reply.type('application/json').send(json(payload));
   });
 

@@ -1,0 +1,166 @@
+import crypto from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { BatchBodySchema, DbForgeError, Errors, QueryBodySchema, WorkerHeaders, type BatchBody, type QueryBody } from '@dbforge/contracts';
+import {
+  CHANNEL_PATH,
+  CHANNEL_PROTOCOL,
+  encodeFrame,
+  FrameReader,
+  FrameWriter,
+  problemsFromAjv,
+  toDbForgeError,
+  validatorCompiler,
+  type ChannelReplyHeader,
+  type ChannelRequestHeader,
+} from '@dbforge/server-kit';
+import { isFatalDuckDbError, type DatabaseAdapter } from '@dbforge/engine';
+import { runBatch, runQuery } from './routes/data.js';
+import { parseActor } from './request-context.js';
+
+export interface ChannelOptions {
+  name: string;
+  secret: Buffer;
+  adapter: DatabaseAdapter;
+  maxBodyBytes: number;
+  log: FastifyBaseLogger;
+  onFatal?: ((error: unknown) => void) | undefined;
+}
+
+/**
+ * The same validators Fastify uses for these routes' bodies, so that a bad body is described in the same words. Made on
+ * first use, once the shared schemas are registered.
+ */
+type ValidateFunction = { (data: unknown): boolean; errors?: Parameters<typeof problemsFromAjv>[0] | null };
+let validators: { query: ValidateFunction; batch: ValidateFunction } | undefined;
+function validatorFor(op: string): ValidateFunction | undefined {
+  validators ??= {
+    query: validatorCompiler({ schema: QueryBodySchema, httpPart: 'body', method: 'POST', url: '/api/db/:name/query' }) as unknown as ValidateFunction,
+    batch: validatorCompiler({ schema: BatchBodySchema, httpPart: 'body', method: 'POST', url: '/api/db/:name/batch' }) as unknown as ValidateFunction,
+  };
+  return op === 'query' ? validators.query : op === 'batch' ? validators.batch : undefined;
+}
+
+function sameSecret(given: string | string[] | undefined, expected: Buffer): boolean {
+  if (typeof given !== 'string') return false;
+  const buffer = Buffer.from(given);
+  return buffer.length === expected.length && crypto.timingSafeEqual(buffer, expected);
+}
+
+/** The JSON body as the HTTP route would have it: empty is none, anything else must parse. */
+function parseBody(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new DbForgeError('BAD_REQUEST', `The request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Serves the gateway's channel on the worker's own listener: an HTTP upgrade to `CHANNEL_PATH` with the worker's
+ * secret, then frames. Each request is answered exactly as its HTTP route would answer it (status, error code and
+ * body), through the same code. Other upgrades (WebSockets) go where they went before.
+ */
+export function attachChannel(app: FastifyInstance, options: ChannelOptions): void {
+  const state: ChannelState = { closing: false, inFlight: 0, sockets: new Set() };
+  const server = app.server;
+  const others = server.listeners('upgrade') as ((request: IncomingMessage, socket: Duplex, head: Buffer) => void)[];
+  server.removeAllListeners('upgrade');
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (request.url !== CHANNEL_PATH || request.headers.upgrade !== CHANNEL_PROTOCOL) {
+      for (const listener of others) listener.call(server, request, socket, head);
+      return;
+    }
+    if (state.closing || !sameSecret(request.headers[WorkerHeaders.secret], options.secret)) {
+      socket.end(`HTTP/1.1 ${state.closing ? '503 Service Unavailable' : '401 Unauthorized'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${CHANNEL_PROTOCOL}\r\nConnection: Upgrade\r\n\r\n`);
+    serve(socket, head, options, state);
+  });
+  // A stopping worker answers what it has taken, then ends its channels (the server would otherwise wait for them).
+  app.addHook('preClose', async () => {
+    state.closing = true;
+    while (state.inFlight > 0) await new Promise<void>((resolve) => (state.idle = resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const socket of state.sockets) socket.end();
+  });
+}
+
+interface ChannelState {
+  closing: boolean;
+  /** Requests taken and not yet answered, over every channel. */
+  inFlight: number;
+  idle?: (() => void) | undefined;
+  sockets: Set<Duplex>;
+}
+
+function serve(socket: Duplex, head: Buffer, options: ChannelOptions, state: ChannelState): void {
+  state.sockets.add(socket);
+  socket.once('close', () => state.sockets.delete(socket));
+  const reader = new FrameReader<ChannelRequestHeader>(options.maxBodyBytes + 64 * 1024);
+  const writer = new FrameWriter(socket);
+  const send = (header: ChannelReplyHeader, body: string) => writer.send(encodeFrame(header, body));
+  const onData = (chunk: Buffer) => {
+    let frames;
+    try {
+      frames = reader.push(chunk);
+    } catch (error) {
+      options.log.warn({ err: error }, 'channel closed: malformed frame');
+      socket.destroy();
+      return;
+    }
+    for (const frame of frames) {
+      state.inFlight += 1;
+      void handle(frame.header, frame.body, options, state.closing, send).finally(() => {
+        state.inFlight -= 1;
+        if (state.inFlight === 0) state.idle?.();
+      });
+    }
+  };
+  socket.on('data', onData);
+  // The HTTP server's sockets are half-open by default: when the gateway ends the channel, end it here too.
+  socket.on('end', () => socket.end());
+  socket.on('error', (error) => options.log.debug({ err: error }, 'channel error'));
+  if (head.length > 0) onData(head);
+}
+
+async function handle(
+  header: ChannelRequestHeader,
+  body: Buffer,
+  options: ChannelOptions,
+  closing: boolean,
+  send: (header: ChannelReplyHeader, body: string) => void,
+): Promise<void> {
+  try {
+    if (closing) throw new DbForgeError('WORKER_UNAVAILABLE', `The worker of database '${options.name}' is stopping; retry shortly.`);
+    if (header.name !== options.name) throw Errors.databaseNotFound();
+    const actor = parseActor(header.actor);
+    const parsed = parseBody(body);
+    const validate = validatorFor(header.op);
+    if (validate === undefined) throw new DbForgeError('BAD_REQUEST', `Unknown channel operation '${String(header.op)}'.`);
+    if (!validate(parsed)) throw Errors.validation(problemsFromAjv(validate.errors ?? [], 'body'));
+    const context = { actor: { id: actor.id, roles: actor.roles }, requestId: header.requestId, source: 'sql' as const };
+    const payload =
+      header.op === 'query'
+        ? await runQuery(options.adapter, parsed as QueryBody, actor, context)
+        : await runBatch(options.adapter, parsed as BatchBody, actor, context);
+    send({ id: header.id, status: 200 }, JSON.stringify(payload));
+  } catch (error) {
+    const mapped = toDbForgeError(error, { limits: { maxBodyBytes: options.maxBodyBytes } });
+    const log = options.log.child({ reqId: header.requestId });
+    if (mapped.status >= 500) log.error({ err: error, op: header.op }, 'request failed');
+    else log.info({ code: mapped.code, op: header.op }, mapped.message);
+    const retryAfter = (mapped.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+    send(
+      { id: header.id, status: mapped.status, code: mapped.code, ...(typeof retryAfter === 'number' ? { retryAfter } : {}) },
+      JSON.stringify(mapped.toEnvelope()),
+    );
+    if (options.onFatal && (isFatalDuckDbError(error) || isFatalDuckDbError((error as { cause?: unknown }).cause))) {
+      options.onFatal((error as { cause?: unknown }).cause ?? error);
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import Fastify from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '@dbforge/engine';
+import { CHANNEL_PATH, CHANNEL_PROTOCOL, encodeFrame, FrameReader, validatorCompiler, type ChannelReplyHeader } from '@dbforge/server-kit';
+import { workerApp } from '../src/app.js';
+
+const SECRET = 'c'.repeat(43);
+const ACTOR = JSON.stringify({ id: 'admin', kind: 'platform', roles: ['admin'], readonly: false });
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A worker listening on loopback, as the gateway reaches it. */
+async function listening(): Promise<number> {
+  return (await listeningApp()).port;
+}
+
+async function listeningApp(): Promise<{ port: number; close: () => Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbforge-channel-'));
+  const adapter = await openDatabase({ engine: 'sqlite', directory: dir, limits: { maxResultRows: 100, maxResultBytes: 1 << 20 } });
+  const app = Fastify({ bodyLimit: 4096 });
+  app.setValidatorCompiler(validatorCompiler);
+  await app.register(workerApp, { name: 'mine', adapter, dataDir: dir, secret: SECRET, maxBodyBytes: 4096 });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  cleanups.push(async () => {
+    await app.close();
+    await adapter.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return { port: (app.server.address() as net.AddressInfo).port, close: () => app.close() };
+}
+
+/** Opens a channel with the given secret; answers the handshake's status line and the socket. */
+async function upgrade(port: number, secret: string): Promise<{ status: string; socket: net.Socket; rest: Buffer }> {
+  const socket = net.connect(port, '127.0.0.1');
+  cleanups.push(async () => void socket.destroy());
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(`GET ${CHANNEL_PATH} HTTP/1.1\r\nHost: w\r\nConnection: Upgrade\r\nUpgrade: ${CHANNEL_PROTOCOL}\r\nx-dbforge-worker-secret: ${secret}\r\n\r\n`);
+  let received = Buffer.alloc(0);
+  return new Promise((resolve) => {
+    const onData = (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      socket.off('data', onData);
+      resolve({ status: received.subarray(0, received.indexOf('\r\n')).toString(), socket, rest: received.subarray(end + 4) });
+    };
+    socket.on('data', onData);
+  });
+}
+
+function replies(socket: net.Socket, rest: Buffer, count: number): Promise<{ header: ChannelReplyHeader; body: unknown }[]> {
+  const reader = new FrameReader<ChannelReplyHeader>(1 << 20);
+  const got: { header: ChannelReplyHeader; body: unknown }[] = [];
+  return new Promise((resolve) => {
+    const onData = (chunk: Buffer) => {
+      for (const frame of reader.push(chunk)) got.push({ header: frame.header, body: JSON.parse(frame.body.toString()) as unknown });
+      if (got.length >= count) resolve(got.sort((a, b) => a.header.id - b.header.id));
+    };
+    socket.on('data', onData);
+    if (rest.length > 0) onData(rest);
+  });
+}
+
+describe('worker channel', () => {
+  it('refuses a connection without the worker secret', async () => {
+    const port = await listening();
+    for (const secret of ['', 'wrong', `${SECRET}x`]) {
+      const { status, socket } = await upgrade(port, secret);
+      expect(status).toBe('HTTP/1.1 401 Unauthorized');
+      await new Promise((resolve) => socket.once('close', resolve));
+    }
+  });
+
+  it('answers many requests in flight, each by its id, with the status and error code of the HTTP route', async () => {
+    const port = await listening();
+    const { status, socket, rest } = await upgrade(port, SECRET);
+    expect(status).toBe('HTTP/1.1 101 Switching Protocols');
+    const request = (id: number, op: string, name: string, body: string) => encodeFrame({ id, op, name, actor: ACTOR, requestId: `r${id}` }, body);
+    const frames = Buffer.concat([
+      request(1, 'query', 'mine', JSON.stringify({ sql: 'SELECT 1 AS one' })),
+      request(2, 'query', 'other', JSON.stringify({ sql: 'SELECT 1' })),
+      request(3, 'batch', 'mine', JSON.stringify({ statements: [{ sql: 'SELECT 2 AS two' }] })),
+      request(4, 'query', 'mine', JSON.stringify({ nonsense: true })),
+      request(5, 'query', 'mine', '{not json'),
+      request(6, 'drop', 'mine', '{}'),
+    ]);
+    const answered = replies(socket, rest, 6);
+    // Split anywhere: the worker reads frames, not chunks.
+    socket.write(frames.subarray(0, 37));
+    socket.write(frames.subarray(37));
+    const got = await answered;
+    expect(got.map((r) => [r.header.id, r.header.status, r.header.code])).toEqual([
+      [1, 200, undefined],
+      [2, 404, 'NOT_FOUND'],
+      [3, 200, undefined],
+      [4, 422, 'VALIDATION_ERROR'],
+      [5, 400, 'BAD_REQUEST'],
+      [6, 400, 'BAD_REQUEST'],
+    ]);
+    expect(got[0]!.body).toMatchObject({ data: [{ one: 1 }] });
+    expect(got[3]!.body).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
+  });
+
+  it('ends its channels when the worker stops, after answering what it took', async () => {
+    const worker = await listeningApp();
+    const { socket, rest } = await upgrade(worker.port, SECRET);
+    const ended = new Promise((resolve) => socket.once('end', resolve));
+    const answered = replies(socket, rest, 1);
+    socket.write(encodeFrame({ id: 1, op: 'query', name: 'mine', actor: ACTOR, requestId: 'r1' }, JSON.stringify({ sql: 'SELECT 1 AS one' })));
+    const started = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await worker.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect((await answered)[0]!.header.status).toBe(200);
+    await ended;
+  });
+
+  it('closes the channel on a malformed frame', async () => {
+    const port = await listening();
+    const { socket } = await upgrade(port, SECRET);
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    const bad = Buffer.alloc(8);
+    bad.writeUInt32BE(2, 0);
+    socket.write(bad);
+    await closed;
+  });
+});

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RUNTIMES, removeTempDirs, startGateway, stopAllGateways, type RunningGateway } from '../support/gateway.js';
+
+// The gateway sends SQL queries and batches to a worker over its channel (one multiplexed connection, frames instead
+// of HTTP requests). These tests hold the channel to the HTTP path it replaces: a client must not be able to tell them
+// apart, whatever it sends.
+
+afterAll(async () => {
+  await stopAllGateways();
+  removeTempDirs();
+});
+
+interface Case {
+  label: string;
+  path: string;
+  body: string;
+  contentType?: string;
+}
+
+const CASES: Case[] = [
+  { label: 'a select', path: 'query', body: JSON.stringify({ sql: 'SELECT id, v FROM t WHERE id <= ? ORDER BY id', params: [2] }) },
+  { label: 'named parameters', path: 'query', body: JSON.stringify({ sql: 'SELECT :a + :b AS s', params: { a: 1, b: 2 } }) },
+  { label: 'a write', path: 'query', body: JSON.stringify({ sql: "UPDATE t SET v = 'x' WHERE id = 3" }) },
+  { label: 'an SQL error', path: 'query', body: JSON.stringify({ sql: 'SELEC 1' }) },
+  { label: 'an unknown table', path: 'query', body: JSON.stringify({ sql: 'SELECT * FROM missing' }) },
+  { label: 'a constraint violation', path: 'query', body: JSON.stringify({ sql: 'INSERT INTO t (id, v) VALUES (1, ?)', params: ['dup'] }) },
+  { label: 'a refused statement', path: 'query', body: JSON.stringify({ sql: "ATTACH DATABASE '/tmp/x.db' AS x" }) },
+  { label: 'a transaction statement', path: 'query', body: JSON.stringify({ sql: 'BEGIN' }) },
+  { label: 'a body without sql', path: 'query', body: JSON.stringify({ params: [1] }) },
+  { label: 'a body with an unknown key', path: 'query', body: JSON.stringify({ sql: 'SELECT 1', extra: true }) },
+  { label: 'parameters of the wrong type', path: 'query', body: JSON.stringify({ sql: 'SELECT ?', params: 'one' }) },
+  { label: 'malformed JSON', path: 'query', body: '{"sql": "SELECT 1"' },
+  { label: 'a JSON array', path: 'query', body: '[1, 2]' },
+  { label: 'a body of spaces', path: 'query', body: '   ' },
+  { label: 'JSON with a charset', path: 'query', body: JSON.stringify({ sql: 'SELECT 2 AS two' }), contentType: 'application/json; charset=utf-8' },
+  { label: 'a large result (3 MB)', path: 'query', body: JSON.stringify({ sql: 'SELECT hex(zeroblob(1500000)) AS big' }) },
+  { label: 'a text body', path: 'query', body: 'SELECT 1', contentType: 'text/plain' },
+  {
+    label: 'a batch',
+    path: 'batch',
+    body: JSON.stringify({ statements: [{ sql: 'INSERT INTO t (id, v) VALUES (?, ?)', params: [10, 'ten'] }, { sql: 'SELECT count(*) AS n FROM t' }] }),
+  },
+  {
+    label: 'a batch that fails half-way',
+    path: 'batch',
+    body: JSON.stringify({ statements: [{ sql: "INSERT INTO t (id, v) VALUES (20, 'twenty')" }, { sql: 'INSERT INTO t (id, v) VALUES (1, NULL)' }] }),
+  },
+  { label: 'an empty batch', path: 'batch', body: JSON.stringify({ statements: [] }) },
+];
+
+/** What a client sees of a reply, with what differs from call to call (timings, request ids) taken out. */
+async function observe(gw: RunningGateway, name: string, c: Case) {
+  const reply = await fetch(`${gw.url}/api/db/${name}/${c.path}`, {
+    method: 'POST',
+    headers: { 'x-api-key': gw.apiKey, 'content-type': c.contentType ?? 'application/json' },
+    body: c.body,
+  });
+  const text = await reply.text();
+  const headers = Object.fromEntries(
+    [...reply.headers].filter(
+      ([key]) => !['date', 'x-request-id', 'content-length', 'keep-alive', 'connection', 'x-ratelimit-remaining', 'x-ratelimit-reset'].includes(key),
+    ),
+  );
+  const body = JSON.parse(text, (key, value: unknown) => (key === 'duration_ms' || key === 'request_id' ? '(varies)' : value)) as unknown;
+  return { status: reply.status, headers, body, requestId: reply.headers.get('x-request-id') };
+}
+
+describe.each(RUNTIMES)('worker channel (%s runtime)', (runtime) => {
+  let channel: RunningGateway;
+  let http: RunningGateway;
+  const name = 'channel-check';
+
+  beforeAll(async () => {
+    [channel, http] = await Promise.all([
+      startGateway({ runtime, env: { DBFORGE_WORKER_POOL_SIZE: '0', DBFORGE_MAX_BODY_BYTES: '32768' } }),
+      startGateway({ runtime, env: { DBFORGE_WORKER_CHANNEL: 'false', DBFORGE_WORKER_POOL_SIZE: '0', DBFORGE_MAX_BODY_BYTES: '32768' } }),
+    ]);
+    for (const gw of [channel, http]) {
+      await gw.client.spawnDatabase(name);
+      await gw.client.db(name).execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+      await gw.client.db(name).execute("INSERT INTO t (id, v) VALUES (1, 'one'), (2, 'two'), (3, 'three')");
+    }
+  });
+
+  it('answers every query and batch as the HTTP path does: status, headers and body, errors included', async () => {
+    for (const c of CASES) {
+      const viaChannel = await observe(channel, name, c);
+      const viaHttp = await observe(http, name, c);
+      expect({ case: c.label, status: viaChannel.status, headers: viaChannel.headers, body: viaChannel.body }).toEqual({
+        case: c.label,
+        status: viaHttp.status,
+        headers: viaHttp.headers,
+        body: viaHttp.body,
+      });
+      expect(viaChannel.requestId, c.label).toBeTruthy();
+    }
+    // Both databases went through the same writes, and hold the same rows.
+    const rows = await channel.client.db(name).select('SELECT id, v FROM t ORDER BY id');
+    expect(rows).toEqual(await http.client.db(name).select('SELECT id, v FROM t ORDER BY id'));
+    expect(rows).toEqual([
+      { id: 1, v: 'one' },
+      { id: 2, v: 'two' },
+      { id: 3, v: 'x' },
+      { id: 10, v: 'ten' },
+    ]);
+  });
+
+  it('runs each write exactly once, also under concurrency', async () => {
+    const db = channel.client.db(name);
+    await db.execute('CREATE TABLE hits (id INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER NOT NULL)');
+    await Promise.all(Array.from({ length: 200 }, (_, n) => db.execute('INSERT INTO hits (n) VALUES (?)', [n])));
+    await db.batch([{ sql: 'INSERT INTO hits (n) VALUES (1000)' }, { sql: 'INSERT INTO hits (n) VALUES (1001)' }]);
+    expect(await db.select('SELECT count(*) AS rows, count(DISTINCT n) AS distinct_n FROM hits')).toEqual([{ rows: 202, distinct_n: 202 }]);
+    expect(channel.output()).not.toMatch(/already sent/i);
+  });
+
+  it('answers 404 for a database that does not exist and 413 for a body over the limit', async () => {
+    for (const gw of [channel, http]) {
+      const missing = await fetch(`${gw.url}/api/db/no-such-db/query`, {
+        method: 'POST',
+        headers: { 'x-api-key': gw.apiKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ sql: 'SELECT 1' }),
+      });
+      expect(missing.status).toBe(404);
+      const large = await fetch(`${gw.url}/api/db/${name}/query`, {
+        method: 'POST',
+        headers: { 'x-api-key': gw.apiKey, 'content-type': 'application/json' },
+        // Small enough for the channel, over this gateway's limit (32 KiB).
+        body: JSON.stringify({ sql: 'SELECT ?', params: ['x'.repeat(40 * 1024)] }),
+      });
+      expect(large.status).toBe(413);
+      expect(((await large.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    }
+  });
+});
