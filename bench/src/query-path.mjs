@@ -3,7 +3,7 @@
 // reported as a ratio to the ceiling, because these machines are shared and noisy.
 //
 // Environment: BENCH_ROWS (1000000), BENCH_CONNECTIONS (1,16,64), BENCH_DURATION seconds (10), DBFORGE_WORKER_CHANNEL
-// (passed on to the gateway).
+// and DBFORGE_WORKER_POOL_SIZE (passed on to the gateway).
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -124,6 +124,7 @@ try {
       NODE_ENV: 'production',
       // Set to false to measure the gateway forwarding over HTTP only (the optimisation log's "before").
       ...(process.env.DBFORGE_WORKER_CHANNEL ? { DBFORGE_WORKER_CHANNEL: process.env.DBFORGE_WORKER_CHANNEL } : {}),
+      ...(process.env.DBFORGE_WORKER_POOL_SIZE ? { DBFORGE_WORKER_POOL_SIZE: process.env.DBFORGE_WORKER_POOL_SIZE } : {}),
     },
     /listening on http:\/\/[^:]+:(\d+)/,
     'gateway',

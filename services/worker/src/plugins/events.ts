@@ -41,6 +41,7 @@ export const eventsPlugin = fp(
       (event) => engine.presentEvent(event),
       hub,
       (error) => log.error({ err: error }, 'reading new events failed'),
+      () => engine.events.latestId(),
     );
     options.adapter.onCommit(() => feed.poke());
     app.decorate('realtime', { hub, heartbeatMs: options.heartbeatMs });

@@ -4,7 +4,8 @@ import type { RealtimeHub } from './hub.js';
 /**
  * Carries committed events from the log to the hub. The adapter pokes it after every commit; it reads what is new
  * (ids above the last published one) in order, one read at a time, so events reach subscribers in commit order
- * whichever path wrote them (triggers, the resource engine, the rows API).
+ * whichever path wrote them (triggers, the resource engine, the rows API). While nobody subscribes it only notes the
+ * newest id.
  */
 export class EventFeed {
   private reading = false;
@@ -15,6 +16,8 @@ export class EventFeed {
     private readonly present: (event: ChangeEvent) => ChangeEvent,
     private readonly hub: RealtimeHub,
     private readonly onError: (error: unknown) => void,
+    /** The newest event id in the log (to skip what nobody subscribes to). */
+    private readonly latestId: () => Promise<number>,
   ) {}
 
   poke(): void {
@@ -30,6 +33,14 @@ export class EventFeed {
     try {
       do {
         this.again = false;
+        if (this.hub.size === 0) {
+          // Nobody listens (a bulk load can commit a million events): skip them instead of reading and presenting each.
+          const latest = await this.latestId();
+          if (this.hub.size === 0) {
+            this.hub.skipTo(latest);
+            continue;
+          }
+        }
         for (;;) {
           const batch = await this.readSince(this.hub.lastPublished, 1000);
           if (batch.length === 0) break;

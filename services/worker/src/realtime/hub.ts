@@ -179,6 +179,17 @@ export class RealtimeHub {
     this.subscribers.add(subscriber);
   }
 
+  /**
+   * Events up to `id` were committed while nobody subscribed: they are not presented or kept (a subscriber who comes
+   * later and resumes from before them reads them from the log, as one resuming from before the ring does).
+   */
+  skipTo(id: number): void {
+    if (this.subscribers.size > 0 || id <= this.published) return;
+    this.published = id;
+    this.ring.length = 0;
+    this.ringFrom = id;
+  }
+
   remove(subscriber: Subscriber): void {
     subscriber.state = 'closed';
     this.subscribers.delete(subscriber);
