@@ -1,6 +1,56 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DatabaseNameSchema } from './schemas.js';
 
+/* ------------------------------------------------------------------ field types */
+
+/** Field types of the resource format: DBBasic's, MetaBuilder DBAL's and DB-Forge's own. */
+export const FIELD_TYPES = [
+  'primary_key',
+  'string',
+  'text',
+  'email',
+  'url',
+  'integer',
+  'bigint',
+  'decimal',
+  'boolean',
+  'timestamp',
+  'datetime',
+  'date',
+  'select',
+  'enum',
+  'json',
+  'file',
+  'foreign_key',
+  'many_to_many',
+  'uuid',
+  'cuid',
+  'password',
+] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+/**
+ * What a field is stored and checked as. Aliases collapse here (`datetime` is a `timestamp`, `enum` a `select`), so
+ * changing one for the other is no migration.
+ */
+export type FieldKind =
+  | 'string'
+  | 'text'
+  | 'email'
+  | 'url'
+  | 'integer'
+  | 'bigint'
+  | 'decimal'
+  | 'boolean'
+  | 'timestamp'
+  | 'date'
+  | 'select'
+  | 'json'
+  | 'file'
+  | 'uuid'
+  | 'cuid'
+  | 'password';
+
 /* ------------------------------------------------------------------ resources API */
 
 const ResourceNameSchema = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$', description: 'The resource name.', examples: ['customers'] });

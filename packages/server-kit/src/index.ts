@@ -1,6 +1,6 @@
 export { validatorCompiler, addSharedSchema, problemsFromAjv } from './validation.js';
 export { errorHandlerPlugin, toDbForgeError, sendError, type ErrorHandlerOptions } from './error-handler.js';
-export { jsonBodyPlugin } from './json-body.js';
+export { jsonBodyPlugin, parseJsonBody } from './json-body.js';
 export { loggerOptions, requestLogController, LOG_LEVELS, type LogLevel } from './logger.js';
 export { readConfig, LogLevelSchema, type EnvSpec } from './config.js';
 export { LoginThrottle, SignInThrottle, ACCOUNT_THROTTLE, ADDRESS_THROTTLE, type ThrottleOptions } from './login-throttle.js';

@@ -2,6 +2,16 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { DbForgeError } from '@dbforge/contracts';
 
+/** A JSON request body: blank is no body (undefined); anything else must parse, or it is a 400 that says why. */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new DbForgeError('BAD_REQUEST', `The request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
 /**
  * JSON bodies, where an empty body counts as no body: DB-Forge MK1 clients send `Content-Type: application/json` on
  * every request, with or without a body (spawn and prune have none).
@@ -13,15 +23,10 @@ export const jsonBodyPlugin = fp(
     app.removeAllContentTypeParsers();
     // The media type may carry parameters (`application/json; charset=utf-8`, as many clients send it).
     app.addContentTypeParser(/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i, { parseAs: 'string' }, (_request, body, done) => {
-      const text = typeof body === 'string' ? body : body.toString('utf8');
-      if (text.trim() === '') {
-        done(null, undefined);
-        return;
-      }
       try {
-        done(null, JSON.parse(text));
+        done(null, parseJsonBody(typeof body === 'string' ? body : body.toString('utf8')));
       } catch (error) {
-        done(new DbForgeError('BAD_REQUEST', `The request body is not valid JSON: ${(error as Error).message}`), undefined);
+        done(error as Error, undefined);
       }
     });
   },

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { DbForgeError, Errors, WORKER_HEALTH_PATH, WorkerHeaders } from '@dbforge/contracts';
@@ -11,7 +10,7 @@ import { attachChannel } from './channel.js';
 import { eventsPlugin } from './plugins/events.js';
 import { eventRoutes } from './routes/events.js';
 import { realtimeRoutes } from './routes/realtime.js';
-import { actorOf, resolveEndUser } from './request-context.js';
+import { actorOf, resolveEndUser, sameSecret } from './request-context.js';
 import { userRoutes } from './routes/users.js';
 import { resourcesPlugin } from './plugins/resources.js';
 import { outboxRoutes } from './routes/outbox.js';
@@ -36,12 +35,6 @@ export interface WorkerAppOptions {
   };
   /** Called when the engine can no longer serve any request and the worker must be restarted. */
   onFatal?: (error: unknown) => void;
-}
-
-function sameSecret(given: string | string[] | undefined, expected: Buffer): boolean {
-  if (typeof given !== 'string') return false;
-  const buffer = Buffer.from(given);
-  return buffer.length === expected.length && crypto.timingSafeEqual(buffer, expected);
 }
 
 /** The worker as a Fastify plugin; `server.ts` owns listening, configuration and shutdown. */

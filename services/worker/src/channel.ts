@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -9,6 +8,7 @@ import {
   encodeFrame,
   FrameReader,
   FrameWriter,
+  parseJsonBody,
   problemsFromAjv,
   toDbForgeError,
   validatorCompiler,
@@ -17,7 +17,7 @@ import {
 } from '@dbforge/server-kit';
 import { isFatalDuckDbError, type DatabaseAdapter } from '@dbforge/engine';
 import { runBatch, runQuery } from './routes/data.js';
-import { parseActor } from './request-context.js';
+import { parseActor, sameSecret } from './request-context.js';
 
 export interface ChannelOptions {
   name: string;
@@ -40,23 +40,6 @@ function validatorFor(op: string): ValidateFunction | undefined {
     batch: validatorCompiler({ schema: BatchBodySchema, httpPart: 'body', method: 'POST', url: '/api/db/:name/batch' }) as unknown as ValidateFunction,
   };
   return op === 'query' ? validators.query : op === 'batch' ? validators.batch : undefined;
-}
-
-function sameSecret(given: string | string[] | undefined, expected: Buffer): boolean {
-  if (typeof given !== 'string') return false;
-  const buffer = Buffer.from(given);
-  return buffer.length === expected.length && crypto.timingSafeEqual(buffer, expected);
-}
-
-/** The JSON body as the HTTP route would have it: empty is none, anything else must parse. */
-function parseBody(body: Buffer): unknown {
-  const text = body.toString('utf8');
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new DbForgeError('BAD_REQUEST', `The request body is not valid JSON: ${(error as Error).message}`);
-  }
 }
 
 /**
@@ -139,7 +122,7 @@ async function handle(
     if (closing) throw new DbForgeError('WORKER_UNAVAILABLE', `The worker of database '${options.name}' is stopping; retry shortly.`);
     if (header.name !== options.name) throw Errors.databaseNotFound();
     const actor = parseActor(header.actor);
-    const parsed = parseBody(body);
+    const parsed = parseJsonBody(body.toString('utf8'));
     const validate = validatorFor(header.op);
     if (validate === undefined) throw new DbForgeError('BAD_REQUEST', `Unknown channel operation '${String(header.op)}'.`);
     if (!validate(parsed)) throw Errors.validation(problemsFromAjv(validate.errors ?? [], 'body'));

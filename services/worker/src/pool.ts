@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
@@ -7,6 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { DbForgeError, WORKER_ASSIGN_PATH, WORKER_HEALTH_PATH, WorkerHeaders } from '@dbforge/contracts';
 import { errorHandlerPlugin, jsonBodyPlugin, sendError } from '@dbforge/server-kit';
 import { ASSIGNABLE_ENV_KEYS } from './config.js';
+import { sameSecret } from './request-context.js';
 
 /** The database a pooled worker is given: the variables it would otherwise have started with (the assignable ones). */
 export const AssignBodySchema = Type.Object(
@@ -33,12 +33,6 @@ export interface PoolAppOptions {
   secret: string;
   /** Opens the database and hands the server over to its app; resolves once the database is served. */
   assign: (env: Record<string, string>) => Promise<{ name: string }>;
-}
-
-function sameSecret(given: string | string[] | undefined, expected: Buffer): boolean {
-  if (typeof given !== 'string') return false;
-  const buffer = Buffer.from(given);
-  return buffer.length === expected.length && crypto.timingSafeEqual(buffer, expected);
 }
 
 /**

@@ -161,3 +161,10 @@ export async function resolveEndUser(request: FastifyRequest, authenticate: (tok
   }
   (request as { endUserActor?: Actor }).endUserActor = actor;
 }
+
+/** Whether a request carries the worker's secret (`x-dbforge-worker-secret`), compared in constant time. */
+export function sameSecret(given: string | string[] | undefined, expected: Buffer): boolean {
+  if (typeof given !== 'string') return false;
+  const buffer = Buffer.from(given);
+  return buffer.length === expected.length && crypto.timingSafeEqual(buffer, expected);
+}

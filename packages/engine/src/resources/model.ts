@@ -3,53 +3,9 @@
  * works only on this shape, never on raw YAML.
  */
 
-/** Field types of the format: DBBasic's, MetaBuilder DBAL's and DB-Forge's own. */
-export const FIELD_TYPES = [
-  'primary_key',
-  'string',
-  'text',
-  'email',
-  'url',
-  'integer',
-  'bigint',
-  'decimal',
-  'boolean',
-  'timestamp',
-  'datetime',
-  'date',
-  'select',
-  'enum',
-  'json',
-  'file',
-  'foreign_key',
-  'many_to_many',
-  'uuid',
-  'cuid',
-  'password',
-] as const;
-export type FieldType = (typeof FIELD_TYPES)[number];
-
-/**
- * What a field is stored and checked as. Aliases collapse here (`datetime` is a `timestamp`, `enum` a `select`), so
- * changing one for the other is no migration.
- */
-export type FieldKind =
-  | 'string'
-  | 'text'
-  | 'email'
-  | 'url'
-  | 'integer'
-  | 'bigint'
-  | 'decimal'
-  | 'boolean'
-  | 'timestamp'
-  | 'date'
-  | 'select'
-  | 'json'
-  | 'file'
-  | 'uuid'
-  | 'cuid'
-  | 'password';
+import type { FieldKind, FieldType } from '@dbforge/contracts';
+// Field types and kinds are part of the wire contract (the schema API returns them; the console builds forms from them).
+export { FIELD_TYPES, type FieldKind, type FieldType } from '@dbforge/contracts';
 
 export const RULE_EVENTS = ['before_create', 'before_update', 'before_delete'] as const;
 export type RuleEvent = (typeof RULE_EVENTS)[number];

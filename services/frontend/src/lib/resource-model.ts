@@ -8,48 +8,9 @@ import { toLocalDateTime } from './format';
  * Only what the console reads is typed here; the definition carries more (rules, permissions, hooks).
  */
 
-/** Field types as written in the YAML. */
-export type FieldType =
-  | 'primary_key'
-  | 'string'
-  | 'text'
-  | 'email'
-  | 'url'
-  | 'integer'
-  | 'bigint'
-  | 'decimal'
-  | 'boolean'
-  | 'timestamp'
-  | 'datetime'
-  | 'date'
-  | 'select'
-  | 'enum'
-  | 'json'
-  | 'file'
-  | 'foreign_key'
-  | 'many_to_many'
-  | 'uuid'
-  | 'cuid'
-  | 'password';
-
-/** What a field is stored and checked as: aliases collapse (`datetime` is a `timestamp`, `enum` a `select`). */
-export type FieldKind =
-  | 'string'
-  | 'text'
-  | 'email'
-  | 'url'
-  | 'integer'
-  | 'bigint'
-  | 'decimal'
-  | 'boolean'
-  | 'timestamp'
-  | 'date'
-  | 'select'
-  | 'json'
-  | 'file'
-  | 'uuid'
-  | 'cuid'
-  | 'password';
+import type { FieldKind, FieldType } from '@dbforge/contracts';
+/** Field types as written in the YAML, and what each is stored and checked as: the engine's, from the contracts. */
+export type { FieldKind, FieldType } from '@dbforge/contracts';
 
 export interface FieldDefinition {
   name: string;

@@ -142,13 +142,12 @@ export class Forwarder {
    */
   async forward(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor | undefined): Promise<FastifyReply> {
     const op = actor !== undefined && this.options.channel !== false ? channelOperation(request) : undefined;
-    // (A reply is thenable, so the channel says whether it answered rather than returning the reply.)
-    if (op !== undefined && (await this.viaChannel(request, reply, name, actor!, op))) return reply;
-    return this.viaHttp(request, reply, name, actor, this.unsent.get(request) ?? null);
+    if (op === undefined) return this.viaHttp(request, reply, name, actor, null);
+    // (A reply is thenable, so the channel answers `true` rather than the reply itself.)
+    const outcome = await this.viaChannel(request, reply, name, actor!, op);
+    return outcome === true ? reply : this.viaHttp(request, reply, name, actor, outcome);
   }
 
-  /** Bodies read for the channel when the channel could not take them after all (they go over HTTP instead). */
-  private readonly unsent = new WeakMap<FastifyRequest, Buffer>();
   /** The open channel of each worker, by its endpoint (a restarted worker has a new endpoint, so a new channel). */
   private readonly channels = new WeakMap<WorkerEndpoint, Promise<WorkerChannel | undefined>>();
 
@@ -185,29 +184,25 @@ export class Forwarder {
   }
 
   /**
-   * A query or batch over the worker channel: the same answer as over HTTP, for less work on both sides. Answers
-   * false when the request must go over HTTP after all (no channel, or a body the channel does not carry).
+   * A query or batch over the worker channel: the same answer as over HTTP, for less work on both sides. Answers true
+   * once answered; otherwise the request goes over HTTP after all (a body the channel does not carry: null; no channel:
+   * the body already read).
    */
-  private async viaChannel(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor, op: 'query' | 'batch'): Promise<boolean> {
+  private async viaChannel(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor, op: 'query' | 'batch'): Promise<true | Buffer | null> {
     const length = Number(request.headers['content-length'] ?? -1);
     if (!(length > 0 && length <= BUFFER_LIMIT && length <= this.options.maxBodyBytes) || request.headers['transfer-encoding'] !== undefined || !isJson(request.headers['content-type'])) {
-      return false;
+      return null;
     }
     this.databases.require(name);
     const body = await readAll(request.raw, length);
     const endpoint = await this.databases.endpoint(name);
     const channel = await this.channelOf(endpoint);
-    if (channel === undefined || channel.closed) {
-      this.unsent.set(request, body);
-      return false;
-    }
-    const timeoutMs = endpoint.settings.statementTimeoutMs;
-    const deadline = timeoutMs + (ENGINE_CAPABILITIES[endpoint.engine].interruptible ? this.grace : 0);
+    if (channel === undefined || channel.closed) return body;
     let answer;
     try {
-      answer = await channel.request({ op, name, actor: JSON.stringify(actor), requestId: request.id }, body, deadline);
+      answer = await channel.request({ op, name, actor: JSON.stringify(actor), requestId: request.id }, body, this.deadlineOf(endpoint));
     } catch (error) {
-      if (error instanceof ChannelTimeout) throw this.timedOut(request, endpoint, timeoutMs);
+      if (error instanceof ChannelTimeout) throw this.timedOut(request, endpoint);
       throw this.unreachable(request, endpoint, error);
     }
     reply.code(answer.header.status).header('content-type', 'application/json; charset=utf-8');
@@ -312,8 +307,6 @@ export class Forwarder {
     const contentLength = request.headers['content-length'];
     if (contentLength !== undefined) headers['content-length'] = contentLength;
 
-    const timeoutMs = endpoint.settings.statementTimeoutMs;
-    const deadline = timeoutMs + (ENGINE_CAPABILITIES[endpoint.engine].interruptible ? this.grace : 0);
     try {
       // A worker answers once its statement is done, so the time to the reply's headers is the statement's time.
       return await endpoint.dispatcher.request({
@@ -321,17 +314,23 @@ export class Forwarder {
         method: request.method as Dispatcher.HttpMethod,
         headers,
         body,
-        headersTimeout: deadline,
+        headersTimeout: this.deadlineOf(endpoint),
         bodyTimeout: 0,
       });
     } catch (error) {
-      if ((error as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT') throw this.timedOut(request, endpoint, timeoutMs);
+      if ((error as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT') throw this.timedOut(request, endpoint);
       throw this.unreachable(request, endpoint, error);
     }
   }
 
   /** SQLite can't stop a statement from outside: the worker is ended and restarted; WAL keeps every commit. */
-  private timedOut(request: FastifyRequest, endpoint: WorkerEndpoint, timeoutMs: number): DbForgeError {
+  /** How long a worker has to answer: the statement timeout, and for engines that stop their own statements a grace. */
+  private deadlineOf(endpoint: WorkerEndpoint): number {
+    return endpoint.settings.statementTimeoutMs + (ENGINE_CAPABILITIES[endpoint.engine].interruptible ? this.grace : 0);
+  }
+
+  private timedOut(request: FastifyRequest, endpoint: WorkerEndpoint): DbForgeError {
+    const timeoutMs = endpoint.settings.statementTimeoutMs;
     void this.databases.recycle(endpoint.name, 'statement timeout').catch((e: unknown) => request.log.error({ err: e }, 'restart after timeout failed'));
     return new DbForgeError(
       'TIMEOUT',
