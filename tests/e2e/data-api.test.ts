@@ -113,6 +113,21 @@ describe.each(RUNTIMES)('data API (%s runtime)', (runtime) => {
       });
       expect((failed.body as { detail: string }).detail).toMatch(/^SQL Error: statement 2 of 3 failed: .*Nothing was applied\.$/);
       expect(await db.select('SELECT count(*) AS n FROM ledger')).toEqual([{ n: 2 }]);
+
+      // The bulk form: one statement, a parameter list per row, one result; a bad set fails it all, naming the set.
+      const bulk = await db.batch([{ sql: 'INSERT INTO ledger (id, amount) VALUES (?, ?)', param_sets: [[10, 1], [11, 2], [12, 3]] }]);
+      expect(bulk).toMatchObject({ results: [{ rows_affected: 3, last_insert_rowid: engine === 'sqlite' ? 12 : null }], rows_affected: 3 });
+      const badSet = await gw.client.raw('POST', `/api/db/${name}/batch`, {
+        body: { statements: [{ sql: 'INSERT INTO ledger (id, amount) VALUES (?, ?)', param_sets: [[20, 1], [21, null]] }] },
+      });
+      expect(badSet.status).toBe(400);
+      expect(badSet.body).toMatchObject({ error: { code: 'SQL_ERROR', details: { statement_index: 0, param_set_index: 1 } } });
+      const both = await gw.client.raw('POST', `/api/db/${name}/batch`, {
+        body: { statements: [{ sql: 'INSERT INTO ledger (id, amount) VALUES (?, ?)', params: [30, 1], param_sets: [[31, 1]] }] },
+      });
+      expect(both.status).toBe(422);
+      expect(both.body).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
+      expect(await db.select('SELECT count(*) AS n FROM ledger')).toEqual([{ n: 5 }]);
     });
 
     it('creates a table, inserts rows, and selects them with filters, limit and offset', async () => {

@@ -319,9 +319,26 @@ export type QueryExecReply = Static<typeof QueryExecReplySchema>;
 export const QueryReplySchema = Type.Union([QueryRowsReplySchema, QueryExecReplySchema]);
 export type QueryReply = Static<typeof QueryReplySchema>;
 
+export const BatchStatementSchema = Type.Object(
+  {
+    sql: Type.String({ minLength: 1, description: 'One SQL statement.' }),
+    params: Type.Optional(SqlParamsSchema),
+    param_sets: Type.Optional(
+      Type.Array(SqlParamsSchema, {
+        minItems: 1,
+        description:
+          'Run the statement once per parameter set (a bulk insert: one statement, many rows), instead of `params`. ' +
+          'Its result adds up `rows_affected` and gives the last `last_insert_rowid`, or the rows of every run in order.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type BatchStatement = Static<typeof BatchStatementSchema>;
+
 export const BatchBodySchema = Type.Object(
   {
-    statements: Type.Array(QueryBodySchema, { minItems: 1, description: 'Run in order, in one transaction.' }),
+    statements: Type.Array(BatchStatementSchema, { minItems: 1, description: 'Run in order, in one transaction.' }),
   },
   {
     additionalProperties: false,
@@ -331,6 +348,9 @@ export const BatchBodySchema = Type.Object(
           { sql: 'INSERT INTO users (email) VALUES (?)', params: ['ada@example.com'] },
           { sql: 'INSERT INTO users (email) VALUES (?)', params: ['alan@example.com'] },
         ],
+      },
+      {
+        statements: [{ sql: 'INSERT INTO users (email) VALUES (?)', param_sets: [['grace@example.com'], ['edsger@example.com']] }],
       },
     ],
   },

@@ -19,7 +19,7 @@ import { assertStatementAllowed } from './sql-guard.js';
 import { buildCreateTable } from './column-types.js';
 import { prepareInsert, prepareSelect, tableNotFound } from './table-ops.js';
 import { jsonInteger, normaliseParams, type BindValue } from './values.js';
-import { batchError } from './batch-error.js';
+import { batchError, combineResults, ParamSetFailure, prepareStatement } from './batch.js';
 import { mapDuckDbError } from './duckdb-errors.js';
 import { readOnlyRefusal } from './read-only.js';
 import { appendEvents, eventLogDdl } from './events/schema.js';
@@ -239,7 +239,7 @@ export class DuckDbAdapter implements DatabaseAdapter {
     const prepared = statements.map((statement, i) => {
       try {
         assertStatementAllowed(statement.sql, 'duckdb');
-        return { sql: statement.sql, bound: normaliseParams(statement.params) };
+        return prepareStatement(statement, i);
       } catch (error) {
         throw batchError(mapDuckDbError(error, this.timeoutMs), i, statements.length, statement.sql);
       }
@@ -252,14 +252,28 @@ export class DuckDbAdapter implements DatabaseAdapter {
             const results: StatementResult[] = [];
             for (; index < prepared.length; index++) {
               const statement = prepared[index]!;
-              results.push(await this.runStatement(statement.sql, statement.bound, options.readOnly));
+              if (statement.sets === undefined) {
+                results.push(await this.runStatement(statement.sql, statement.bound, options.readOnly));
+                continue;
+              }
+              const runs: StatementResult[] = new Array(statement.sets.length);
+              for (let j = 0; j < statement.sets.length; j++) {
+                try {
+                  runs[j] = await this.runStatement(statement.sql, statement.sets[j]!, options.readOnly);
+                } catch (error) {
+                  throw new ParamSetFailure(error, j);
+                }
+              }
+              results.push(combineResults(runs, this.limits.maxResultRows));
             }
             return results;
           });
         } catch (error) {
-          const mapped = mapDuckDbError(error, this.timeoutMs);
+          const failure = error instanceof ParamSetFailure ? error : undefined;
+          const mapped = mapDuckDbError(failure ? failure.cause : error, this.timeoutMs);
           if (mapped.code === 'TIMEOUT' || mapped.code === 'INTERNAL_ERROR') throw mapped;
-          throw batchError(mapped, index, statements.length, statements[index]?.sql ?? '');
+          const set = failure ? { index: failure.set, total: prepared[index]?.sets?.length ?? 0 } : undefined;
+          throw batchError(mapped, index, statements.length, statements[index]?.sql ?? '', set);
         }
       }),
     );

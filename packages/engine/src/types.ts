@@ -33,6 +33,8 @@ export type StatementResult = RowsResult | ExecResult;
 export interface Statement {
   sql: string;
   params?: SqlParams | undefined;
+  /** Run the statement once per parameter set instead (a batch's bulk form; the wire name, passed through as is). */
+  param_sets?: SqlParams[] | undefined;
 }
 
 export interface ExecuteOptions {
@@ -78,6 +80,11 @@ export interface OpenOptions {
   limits: ResultLimits;
   /** SQLite's `synchronous` in WAL mode: FULL survives power loss, NORMAL survives a crash of the process. */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Most memory SQLite's page cache may take, in MiB (default 32). It grows only as pages are used: an idle database
+   * keeps little; a large write transaction (a bulk insert with its events) stays in memory up to it.
+   */
+  sqliteCacheMb?: number | undefined;
   /** A DuckDB statement running longer than this is interrupted (SQLite statements are stopped by the gateway). */
   statementTimeoutMs?: number;
   /** The database's size quota: writes that would grow it past this fail with QUOTA_EXCEEDED. */

@@ -97,6 +97,41 @@ describe.each(['sqlite', 'duckdb'] as const)('%s adapter', (engine) => {
     expect(await db.execute('SELECT count(*) AS n FROM t')).toMatchObject({ rows: [{ n: 2 }] });
   });
 
+  it('runs a statement once per parameter set: the bulk form of a batch, all or nothing', async () => {
+    const db = await open(engine);
+    await db.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, ok BOOLEAN)');
+    const sets = Array.from({ length: 1000 }, (_, i) => [i + 1, `v${i + 1}`, i % 2 === 0]);
+    const [insert, count] = await db.batch([
+      { sql: 'INSERT INTO t VALUES (?, ?, ?)', param_sets: sets },
+      { sql: 'SELECT count(*) AS n, sum(id) AS total FROM t' },
+    ]);
+    expect(insert).toMatchObject({ kind: 'exec', rowsAffected: 1000 });
+    if (engine === 'sqlite') expect(insert).toMatchObject({ lastInsertRowid: 1000 });
+    expect(count).toMatchObject({ kind: 'rows', rows: [{ n: 1000, total: 500500 }] });
+    // A reading statement gives the rows of every run, in order.
+    const [read] = await db.batch([{ sql: 'SELECT v FROM t WHERE id = ?', param_sets: [[3], [1], [2]] }]);
+    expect(read).toMatchObject({ kind: 'rows', rows: [{ v: 'v3' }, { v: 'v1' }, { v: 'v2' }] });
+
+    // The 3rd set fails: nothing of the batch stays, and the error names the statement and the set.
+    const error = await failure(
+      db.batch([
+        { sql: 'INSERT INTO t (id, v) VALUES (?, ?)', params: [2001, 'kept?'] },
+        { sql: 'INSERT INTO t (id, v) VALUES (?, ?)', param_sets: [[2002, 'a'], [2003, 'b'], [1, 'duplicate'], [2004, 'c']] },
+      ]),
+    );
+    expect(error.code).toBe('SQL_ERROR');
+    expect(error.message).toMatch(/statement 2 of 2 \(parameter set 3 of 4\) failed/);
+    expect(error.details).toMatchObject({ statement_index: 1, param_set_index: 2 });
+    expect(await db.execute('SELECT count(*) AS n FROM t')).toMatchObject({ rows: [{ n: 1000 }] });
+
+    const both = await failure(db.batch([{ sql: 'INSERT INTO t (id) VALUES (?)', params: [5000], param_sets: [[5001]] }]));
+    expect(both.code).toBe('VALIDATION_ERROR');
+    expect(both.message).toMatch(/both params and param_sets/);
+    const bad = await failure(db.batch([{ sql: 'INSERT INTO t (id, v) VALUES (?, ?)', param_sets: [[5002, 'x'], [5003, Infinity]] }]));
+    expect(bad.code).toBe('VALIDATION_ERROR');
+    expect(bad.message).toMatch(/param_sets\[1\]\[1\] must be a finite number/);
+  });
+
   it('refuses to reach outside the database', async () => {
     const db = await open(engine);
     expect((await failure(db.execute(`ATTACH '${tempDir()}/other.db' AS other`))).code).toBe('FORBIDDEN');

@@ -86,6 +86,21 @@ describe('group commit on SQLite', () => {
     expect((await events(db)).map((e) => e.actor.id)).toEqual(['a', 'c']);
   });
 
+  it('rolls back a failing first write of a group (run without a savepoint) and keeps the writes after it', async () => {
+    const { db, committedCount, commits } = await setup();
+    const before = commits();
+    const results = await settled([
+      db.batch([{ sql: INSERT, param_sets: [['x1'], ['x2'], [null]] }], { context: ctx('first') }),
+      db.execute(INSERT, ['y'], { context: ctx('y') }),
+      db.batch([{ sql: INSERT, param_sets: [['z1'], ['z2']] }], { context: ctx('z') }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'SQL_ERROR', details: { statement_index: 0, param_set_index: 2 } });
+    expect(committedCount()).toBe(3);
+    expect(commits() - before).toBe(1);
+    expect((await events(db)).map((e) => e.actor.id)).toEqual(['y', 'z', 'z']);
+  });
+
   it('rolls back a transaction that throws after writing, and keeps the others of its group', async () => {
     const { db, committedCount } = await setup();
     const results = await settled([

@@ -14,6 +14,7 @@ function runtime(dataDir = tempDir()): ProcessRuntime {
     startTimeoutMs: 15_000,
     maxBodyBytes: 1 << 20,
     sqliteSynchronous: 'FULL',
+    sqliteCacheMb: 32,
     logLevel: 'info',
     logger: silentLogger,
   });

@@ -18,6 +18,7 @@ export const WorkerEnvSchema = Type.Object({
   DBFORGE_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: Defaults.maxBodyBytes, description: 'bytes' }),
   DBFORGE_MAX_DATABASE_BYTES: Type.Optional(Type.Integer({ minimum: 65_536, description: "bytes: the database's size quota" })),
   DBFORGE_SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL', description: 'FULL or NORMAL' }),
+  DBFORGE_SQLITE_CACHE_MB: Type.Integer({ minimum: 1, maximum: 4096, default: 32, description: "MiB: most memory a SQLite database's page cache may take" }),
   DBFORGE_EVENT_LOG: Type.Boolean({ default: true, description: 'true or false: record committed writes in the event log' }),
   DBFORGE_EVENT_RETENTION_DAYS: Type.Optional(Type.Integer({ minimum: 1, description: 'days events are kept' })),
   DBFORGE_EVENT_RETENTION_EVENTS: Type.Optional(Type.Integer({ minimum: 100, description: 'newest events kept' })),
@@ -60,6 +61,7 @@ export const ASSIGNABLE_ENV_KEYS = [
   'DBFORGE_MAX_BODY_BYTES',
   'DBFORGE_MAX_DATABASE_BYTES',
   'DBFORGE_SQLITE_SYNCHRONOUS',
+  'DBFORGE_SQLITE_CACHE_MB',
   'DBFORGE_EVENT_LOG',
   'DBFORGE_EVENT_RETENTION_DAYS',
   'DBFORGE_EVENT_RETENTION_EVENTS',
@@ -87,6 +89,7 @@ export interface WorkerConfig {
   maxBodyBytes: number;
   maxDatabaseBytes: number | null;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  sqliteCacheMb: number;
   logLevel: WorkerEnv['DBFORGE_LOG_LEVEL'];
   eventLog: boolean;
   events: { retention: { maxAgeDays?: number; maxEvents?: number }; retentionIntervalMs: number; realtimeBufferBytes: number; heartbeatMs: number };
@@ -133,6 +136,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     maxBodyBytes: e.DBFORGE_MAX_BODY_BYTES,
     maxDatabaseBytes: e.DBFORGE_MAX_DATABASE_BYTES ?? null,
     sqliteSynchronous: e.DBFORGE_SQLITE_SYNCHRONOUS,
+    sqliteCacheMb: e.DBFORGE_SQLITE_CACHE_MB,
     logLevel: e.DBFORGE_LOG_LEVEL,
     eventLog: e.DBFORGE_EVENT_LOG,
     events: {

@@ -179,6 +179,7 @@ async function main(): Promise<void> {
       directory: config.dataDir,
       limits: { maxResultRows: config.maxResultRows, maxResultBytes: config.maxResultBytes },
       sqliteSynchronous: config.sqliteSynchronous,
+      sqliteCacheMb: config.sqliteCacheMb,
       statementTimeoutMs: config.statementTimeoutMs,
       maxDatabaseBytes: config.maxDatabaseBytes,
       eventLog: config.eventLog,

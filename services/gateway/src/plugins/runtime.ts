@@ -27,6 +27,7 @@ export function createRuntime(config: GatewayConfig, logger: ProcessRuntimeLogge
         startTimeoutMs: config.workerStartTimeoutMs,
         maxBodyBytes: config.maxBodyBytes,
         sqliteSynchronous: config.sqliteSynchronous,
+        sqliteCacheMb: config.sqliteCacheMb,
         // Worker logs are kept for GET /admin/databases/{name}/logs, not printed: info is worth keeping there.
         logLevel: config.logLevel === 'debug' || config.logLevel === 'trace' ? config.logLevel : 'info',
         logger,
@@ -43,6 +44,7 @@ export function createRuntime(config: GatewayConfig, logger: ProcessRuntimeLogge
         startTimeoutMs: config.workerStartTimeoutMs,
         maxBodyBytes: config.maxBodyBytes,
         sqliteSynchronous: config.sqliteSynchronous,
+        sqliteCacheMb: config.sqliteCacheMb,
         logLevel: config.logLevel === 'debug' || config.logLevel === 'trace' ? config.logLevel : 'info',
         logger,
         pool: {

@@ -29,6 +29,7 @@ export interface DockerRuntimeOptions {
   startTimeoutMs: number;
   maxBodyBytes: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  sqliteCacheMb: number;
   logLevel: string;
   logger: FastifyBaseLogger;
   /**
@@ -614,7 +615,7 @@ class ContainerWorker {
       },
       // A database first served by a pooled container keeps that container's volume: it holds the data.
       volume: this.volume ?? this.runtime.volumeName(spec.name),
-      env: Object.entries(databaseEnv(spec, { dataDir: '/data', maxBodyBytes: options.maxBodyBytes, sqliteSynchronous: options.sqliteSynchronous })).map(
+      env: Object.entries(databaseEnv(spec, { dataDir: '/data', maxBodyBytes: options.maxBodyBytes, sqliteSynchronous: options.sqliteSynchronous, sqliteCacheMb: options.sqliteCacheMb })).map(
         ([key, value]) => `${key}=${value}`,
       ),
       limits: spec.settings,
@@ -777,7 +778,7 @@ class ContainerWorker {
   }
 
   private assignment(): Record<string, string> {
-    return databaseEnv(this.spec, { dataDir: '/data', maxBodyBytes: this.options.maxBodyBytes, sqliteSynchronous: this.options.sqliteSynchronous });
+    return databaseEnv(this.spec, { dataDir: '/data', maxBodyBytes: this.options.maxBodyBytes, sqliteSynchronous: this.options.sqliteSynchronous, sqliteCacheMb: this.options.sqliteCacheMb });
   }
 
   private startFailure(what: string): DbForgeError {

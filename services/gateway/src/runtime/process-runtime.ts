@@ -28,6 +28,7 @@ export interface ProcessRuntimeOptions {
   startTimeoutMs: number;
   maxBodyBytes: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  sqliteCacheMb: number;
   logLevel: string;
   logger: FastifyBaseLogger;
   /** Crashes within a minute after which a worker is left failed instead of restarted again. */
@@ -424,7 +425,7 @@ class ProcessWorker {
   }
 
   private databaseEnv(): Record<string, string> {
-    return databaseEnv(this.spec, { dataDir: this.dataDir, maxBodyBytes: this.options.maxBodyBytes, sqliteSynchronous: this.options.sqliteSynchronous });
+    return databaseEnv(this.spec, { dataDir: this.dataDir, maxBodyBytes: this.options.maxBodyBytes, sqliteSynchronous: this.options.sqliteSynchronous, sqliteCacheMb: this.options.sqliteCacheMb });
   }
 
   /**

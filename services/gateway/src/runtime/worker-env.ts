@@ -7,6 +7,7 @@ export interface DatabaseEnvOptions {
   dataDir: string;
   maxBodyBytes: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  sqliteCacheMb: number;
 }
 
 /**
@@ -31,6 +32,7 @@ export function databaseEnv(spec: WorkerSpec, options: DatabaseEnvOptions): Reco
     DBFORGE_REALTIME_BUFFER_BYTES: s.realtimeBufferBytes ? String(s.realtimeBufferBytes) : undefined,
     DBFORGE_REALTIME_HEARTBEAT_MS: s.realtimeHeartbeatMs ? String(s.realtimeHeartbeatMs) : undefined,
     DBFORGE_SQLITE_SYNCHRONOUS: options.sqliteSynchronous,
+    DBFORGE_SQLITE_CACHE_MB: String(options.sqliteCacheMb),
   };
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
