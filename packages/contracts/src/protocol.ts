@@ -47,4 +47,6 @@ export const Defaults = {
   maxResultBytes: 16 * 1024 * 1024,
   maxBodyBytes: 16 * 1024 * 1024,
   maxBatchStatements: 200_000,
+  /** MiB SQLite's page cache may take per database (`DBFORGE_SQLITE_CACHE_MB`). */
+  sqliteCacheMb: 32,
 } as const;

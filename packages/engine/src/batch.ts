@@ -1,25 +1,30 @@
 import { DbForgeError } from '@dbforge/contracts';
-import type { SqlParams } from '@dbforge/contracts';
 import type { ExecResult, ResultColumn, RowsResult, Statement, StatementResult } from './types.js';
-import { normaliseParams, type BindValue } from './values.js';
+import { badParam, normaliseParams, type BindValue } from './values.js';
 
 export type Bound = BindValue[] | Record<string, BindValue>;
 
 /** A batch statement ready to run: bound once (`params`), or once per parameter set (`param_sets`). */
 export type PreparedStatement = { sql: string; bound: Bound; sets?: undefined } | { sql: string; bound?: undefined; sets: Bound[] };
 
+/** Where a statement run once per parameter set failed: the set's index, and how many sets it had. */
+export interface ParamSet {
+  index: number;
+  total: number;
+}
+
 /** Thrown by a statement that runs once per parameter set when one set fails: which set, and why. */
 export class ParamSetFailure extends Error {
   constructor(
     override readonly cause: unknown,
-    readonly set: number,
+    readonly set: ParamSet,
   ) {
     super('a parameter set failed');
   }
 }
 
 /** A batch failure names the failing statement (its index and text, and the parameter set) and says that nothing was applied. */
-export function batchError(error: DbForgeError, index: number, total: number, sql: string, set?: { index: number; total: number }): DbForgeError {
+export function batchError(error: DbForgeError, index: number, total: number, sql: string, set?: ParamSet): DbForgeError {
   const prefix = error.code === 'SQL_ERROR' ? 'SQL Error: ' : '';
   const inner = prefix && error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
   const which = set ? ` (parameter set ${set.index + 1} of ${set.total})` : '';
@@ -37,40 +42,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function invalid(where: string, message: string): DbForgeError {
-  return new DbForgeError('VALIDATION_ERROR', `Invalid request: ${where} ${message}.`, { details: [{ field: where, message }] });
-}
-
-/**
- * Positional parameter sets bound without a label per value (a bulk insert sends 100,000 of them): strings, finite
- * numbers and null pass as they are, booleans become 1/0; anything else is refused with the exact place it was found.
- */
-function positionalSet(set: unknown[], where: () => string): BindValue[] {
-  const out: BindValue[] = new Array(set.length);
-  for (let k = 0; k < set.length; k++) {
-    const value = set[k];
-    if (typeof value === 'string' || value === null) out[k] = value;
-    else if (typeof value === 'number') {
-      if (!Number.isFinite(value)) throw invalid(`${where()}[${k}]`, 'must be a finite number');
-      out[k] = value;
-    } else if (typeof value === 'boolean') out[k] = value ? 1 : 0;
-    else throw invalid(`${where()}[${k}]`, 'must be a string, a number, a boolean or null');
-  }
-  return out;
-}
-
 /** Validates and binds one batch statement (`index` in the batch): `params`, or `param_sets`, never both. */
 export function prepareStatement(statement: Statement, index: number): PreparedStatement {
   const sets = statement.param_sets;
   if (sets === undefined) return { sql: statement.sql, bound: normaliseParams(statement.params) };
   const where = `body.statements[${index}]`;
-  if (statement.params !== undefined) throw invalid(where, 'has both params and param_sets: send one of them');
-  if (!Array.isArray(sets) || sets.length === 0) throw invalid(`${where}.param_sets`, 'must be a non-empty list of parameter lists');
+  if (statement.params !== undefined) throw badParam(where, 'has both params and param_sets: send one of them');
+  if (!Array.isArray(sets) || sets.length === 0) throw badParam(`${where}.param_sets`, 'must be a non-empty list of parameter lists');
   const out: Bound[] = new Array(sets.length);
-  for (let j = 0; j < sets.length; j++) {
-    const set = sets[j] as SqlParams | undefined;
-    out[j] = Array.isArray(set) ? positionalSet(set, () => `${where}.param_sets[${j}]`) : normaliseParams(set);
-  }
+  for (let j = 0; j < sets.length; j++) out[j] = normaliseParams(sets[j], `${where}.param_sets[${j}]`);
   return { sql: statement.sql, sets: out };
 }
 

@@ -261,7 +261,7 @@ export class DuckDbAdapter implements DatabaseAdapter {
                 try {
                   runs[j] = await this.runStatement(statement.sql, statement.sets[j]!, options.readOnly);
                 } catch (error) {
-                  throw new ParamSetFailure(error, j);
+                  throw new ParamSetFailure(error, { index: j, total: statement.sets.length });
                 }
               }
               results.push(combineResults(runs, this.limits.maxResultRows));
@@ -272,8 +272,7 @@ export class DuckDbAdapter implements DatabaseAdapter {
           const failure = error instanceof ParamSetFailure ? error : undefined;
           const mapped = mapDuckDbError(failure ? failure.cause : error, this.timeoutMs);
           if (mapped.code === 'TIMEOUT' || mapped.code === 'INTERNAL_ERROR') throw mapped;
-          const set = failure ? { index: failure.set, total: prepared[index]?.sets?.length ?? 0 } : undefined;
-          throw batchError(mapped, index, statements.length, statements[index]?.sql ?? '', set);
+          throw batchError(mapped, index, statements.length, statements[index]?.sql ?? '', failure?.set);
         }
       }),
     );

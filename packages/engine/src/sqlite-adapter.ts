@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DbForgeError, ENGINE_CAPABILITIES, Errors, isReservedTableName, quoteIdentifier } from '@dbforge/contracts';
+import { DbForgeError, Defaults, ENGINE_CAPABILITIES, Errors, isReservedTableName, quoteIdentifier } from '@dbforge/contracts';
 import type { ColumnDefinition, SqlParams, TableColumn, TableDetail, TableSummary } from '@dbforge/contracts';
 import { assertStatementAllowed, leadingWords } from './sql-guard.js';
 import { SqliteCapture } from './events/sqlite-capture.js';
@@ -51,9 +51,6 @@ const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'REPLACE', 'WITH', 'SELECT', 
  * transaction (every other write of the group with it), and a PRAGMA inside a batch (`defer_foreign_keys`) would change
  * the rules for the writes after it.
  */
-/** SQLite's page cache in MiB unless configured: better-sqlite3's default (16 MiB) spills a 100,000-row insert with its events. */
-export const DEFAULT_CACHE_MB = 32;
-
 const UNGROUPABLE_SQL = /rollback|pragma/i;
 /** A schema with deferred constraints (checked only at COMMIT) or triggers that roll back can't share a commit either. */
 const UNGROUPABLE_SCHEMA = "SELECT 1 FROM sqlite_schema WHERE sql LIKE '%DEFERRABLE%' OR sql LIKE '%ROLLBACK%' LIMIT 1";
@@ -184,7 +181,8 @@ export class SqliteAdapter implements DatabaseAdapter {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.sqliteSynchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
-    this.db.pragma(`cache_size = ${-Math.max(1, Math.round((options.sqliteCacheMb ?? DEFAULT_CACHE_MB) * 1024))}`);
+    // Pages fill it only as they are used; better-sqlite3's default (16 MiB) spilled a 100,000-row insert with its events.
+    this.db.pragma(`cache_size = ${-Math.max(1, Math.round((options.sqliteCacheMb ?? Defaults.sqliteCacheMb) * 1024))}`);
     this.db.pragma('foreign_keys = ON');
     if (options.maxDatabaseBytes) {
       // SQLite enforces the quota itself: a write that needs a page past the limit fails, and its transaction with it.
@@ -229,13 +227,23 @@ export class SqliteAdapter implements DatabaseAdapter {
    * followed by a trigger sync when it changed the schema (so that a table made by a batch is captured at once).
    */
   private runGuarded(sql: string, bound: BindValue[] | Record<string, BindValue>, readOnly = false): StatementResult {
-    const stmt = this.prepare(sql);
-    if (stmt.readonly) return this.runStatement(sql, bound, readOnly);
+    const meta = this.writeMeta(sql);
+    const result = this.runStatement(sql, bound, readOnly);
+    this.afterWrite(meta);
+    return result;
+  }
+
+  /** What a writing statement is (refused when it writes to a `_dbforge_` object); undefined for a reading one. */
+  private writeMeta(sql: string): StatementMeta | undefined {
+    if (this.prepare(sql).readonly) return undefined;
     const meta = this.meta(sql);
     if (meta.reserved) throw reservedWriteRefused();
-    const result = this.runStatement(sql, bound, readOnly);
-    if (meta.ddl && this.capture.schemaChanged()) this.capture.sync(true);
-    return result;
+    return meta;
+  }
+
+  /** After a statement that changed the schema, the triggers follow it (a table made by a batch is captured at once). */
+  private afterWrite(meta: StatementMeta | undefined): void {
+    if (meta?.ddl && this.capture.schemaChanged()) this.capture.sync(true);
   }
 
   /**
@@ -245,8 +253,7 @@ export class SqliteAdapter implements DatabaseAdapter {
   private runMany(sql: string, sets: Bound[], readOnly = false): StatementResult {
     const stmt = this.prepare(sql);
     if (readOnly && !stmt.readonly) throw readOnlyRefusal();
-    const meta = stmt.readonly ? undefined : this.meta(sql);
-    if (meta?.reserved) throw reservedWriteRefused();
+    const meta = this.writeMeta(sql);
     let j = 0;
     let result: StatementResult;
     try {
@@ -265,9 +272,9 @@ export class SqliteAdapter implements DatabaseAdapter {
         result = { kind: 'exec', rowsAffected: changes, lastInsertRowid: typeof rowid === 'number' ? rowid : jsonInteger(rowid) };
       }
     } catch (error) {
-      throw new ParamSetFailure(error, j);
+      throw new ParamSetFailure(error, { index: j, total: sets.length });
     }
-    if (meta?.ddl && this.capture.schemaChanged()) this.capture.sync(true);
+    this.afterWrite(meta);
     return result;
   }
 
@@ -542,10 +549,7 @@ export class SqliteAdapter implements DatabaseAdapter {
       // A failed group commit fails the batch as a whole, not one of its statements.
       if (index === -1) throw this.mapError(error);
       const sql = statements[index]?.sql ?? '';
-      if (error instanceof ParamSetFailure) {
-        const set = { index: error.set, total: prepared[index]?.sets?.length ?? 0 };
-        throw batchError(this.mapError(error.cause), index, statements.length, sql, set);
-      }
+      if (error instanceof ParamSetFailure) throw batchError(this.mapError(error.cause), index, statements.length, sql, error.set);
       throw batchError(this.mapError(error), index, statements.length, sql);
     } finally {
       if (!grouped) this.closeStrayTransaction();

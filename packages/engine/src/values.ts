@@ -4,35 +4,40 @@ import type { SqlParams, SqlValue } from '@dbforge/contracts';
 /** Values a statement can be bound to after normalisation. */
 export type BindValue = string | number | bigint | Buffer | null;
 
-function bindValue(value: SqlValue | undefined, where: string): BindValue {
+/** `where` names the value's place in the request; it is built only for an error (a bulk batch binds 100,000 sets). */
+function bindValue(value: SqlValue | undefined, where: () => string): BindValue {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
     case 'string':
       return value;
     case 'number':
-      if (!Number.isFinite(value)) throw badParam(where, 'must be a finite number');
+      if (!Number.isFinite(value)) throw badParam(where(), 'must be a finite number');
       return value;
     case 'boolean':
       return value ? 1 : 0;
     default:
-      throw badParam(where, 'must be a string, a number, a boolean or null');
+      throw badParam(where(), 'must be a string, a number, a boolean or null');
   }
 }
 
-function badParam(where: string, message: string): DbForgeError {
+export function badParam(where: string, message: string): DbForgeError {
   return new DbForgeError('VALIDATION_ERROR', `Invalid request: ${where} ${message}.`, {
     details: [{ field: where, message }],
   });
 }
 
 /** Positional params stay an array; named params lose their `:`, `@` or `$` prefix (both engines bind by bare name). */
-export function normaliseParams(params: SqlParams | undefined): BindValue[] | Record<string, BindValue> {
+export function normaliseParams(params: SqlParams | undefined, where = 'body.params'): BindValue[] | Record<string, BindValue> {
   if (params === undefined || params === null) return [];
-  if (Array.isArray(params)) return params.map((value, i) => bindValue(value, `body.params[${i}]`));
+  if (Array.isArray(params)) {
+    const out: BindValue[] = new Array(params.length);
+    for (let i = 0; i < params.length; i++) out[i] = bindValue(params[i], () => `${where}[${i}]`);
+    return out;
+  }
   const out: Record<string, BindValue> = {};
   for (const [key, value] of Object.entries(params)) {
     const bare = key.startsWith(':') || key.startsWith('@') || key.startsWith('$') ? key.slice(1) : key;
-    out[bare] = bindValue(value, `body.params.${key}`);
+    out[bare] = bindValue(value, () => `${where}.${key}`);
   }
   return out;
 }

@@ -23,7 +23,7 @@ export const GatewayEnvSchema = Type.Object({
   DBFORGE_MAX_RESULT_BYTES: Type.Integer({ minimum: 1024, default: Defaults.maxResultBytes, description: 'bytes' }),
   DBFORGE_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: Defaults.maxBodyBytes, description: 'bytes' }),
   DBFORGE_SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL', description: 'FULL or NORMAL' }),
-  DBFORGE_SQLITE_CACHE_MB: Type.Integer({ minimum: 1, maximum: 4096, default: 32, description: "MiB: most memory a SQLite database's page cache may take" }),
+  DBFORGE_SQLITE_CACHE_MB: Type.Integer({ minimum: 1, maximum: 4096, default: Defaults.sqliteCacheMb, description: "MiB: most memory a SQLite database's page cache may take" }),
   DBFORGE_WORKER_START_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 20_000, description: 'milliseconds' }),
   DBFORGE_WORKER_ENTRY: Type.Optional(Type.String({ minLength: 1, description: "the worker's server.js" })),
   DBFORGE_WORKER_MEMORY_MB: Type.Integer({ minimum: 32, maximum: 65_536, default: 256, description: 'MiB' }),

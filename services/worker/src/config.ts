@@ -18,7 +18,7 @@ export const WorkerEnvSchema = Type.Object({
   DBFORGE_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: Defaults.maxBodyBytes, description: 'bytes' }),
   DBFORGE_MAX_DATABASE_BYTES: Type.Optional(Type.Integer({ minimum: 65_536, description: "bytes: the database's size quota" })),
   DBFORGE_SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL', description: 'FULL or NORMAL' }),
-  DBFORGE_SQLITE_CACHE_MB: Type.Integer({ minimum: 1, maximum: 4096, default: 32, description: "MiB: most memory a SQLite database's page cache may take" }),
+  DBFORGE_SQLITE_CACHE_MB: Type.Integer({ minimum: 1, maximum: 4096, default: Defaults.sqliteCacheMb, description: "MiB: most memory a SQLite database's page cache may take" }),
   DBFORGE_EVENT_LOG: Type.Boolean({ default: true, description: 'true or false: record committed writes in the event log' }),
   DBFORGE_EVENT_RETENTION_DAYS: Type.Optional(Type.Integer({ minimum: 1, description: 'days events are kept' })),
   DBFORGE_EVENT_RETENTION_EVENTS: Type.Optional(Type.Integer({ minimum: 100, description: 'newest events kept' })),
