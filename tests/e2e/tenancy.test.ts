@@ -173,10 +173,17 @@ describe.each(RUNTIMES)('tenants and access (%s runtime)', (runtime) => {
     await admin.request('PUT', `/admin/tenants/${a}/members`, { body: { email: `viewer@${a}.example.com`, role: 'viewer', password: 'a viewer passphrase' } });
     const viewer = await login(gw, `viewer@${a}.example.com`, 'a viewer passphrase');
     const readOnly = admin.withApiKey((await createKey(admin, a, { scope: 'read_only', database: aDb })).secret);
+    await admin.db(aDb).applySchema('resource: memos\nfields:\n  id:\n    type: primary_key\n  text:\n    type: string\n');
+    const memo = await admin.request<{ id: number }>('POST', `/api/db/${aDb}/resources/memos`, { body: { text: 'kept' } });
     for (const reader of [viewer, readOnly]) {
       expect(await reader.db(aDb).select('SELECT v FROM secrets')).toEqual([{ v: 'tenant a only' }]);
       expect((await reader.db(aDb).selectRows('secrets')).data).toHaveLength(1);
+      expect(await reader.request('GET', `/api/db/${aDb}/resources/memos/${memo.id}`)).toEqual({ id: memo.id, text: 'kept' });
       for (const [method, path, body] of [
+        ['POST', `/api/db/${aDb}/resources/memos`, { text: 'x' }],
+        ['PATCH', `/api/db/${aDb}/resources/memos/${memo.id}`, { text: 'x' }],
+        ['PUT', `/api/db/${aDb}/resources/memos/${memo.id}`, { text: 'x' }],
+        ['DELETE', `/api/db/${aDb}/resources/memos/${memo.id}`, undefined],
         ['POST', `/api/db/${aDb}/tables`, { table_name: 'x', columns: [{ name: 'a', type: 'TEXT' }] }],
         ['POST', `/api/db/${aDb}/tables/secrets/rows`, { rows: [{ v: 'x' }] }],
         ['PUT', `/api/db/${aDb}/schema`, undefined],
@@ -186,6 +193,7 @@ describe.each(RUNTIMES)('tenants and access (%s runtime)', (runtime) => {
         const reply = await reader.raw(method, path, body === undefined ? {} : { body });
         expect(reply.status, `${method} ${path}`).toBe(403);
       }
+      expect(await admin.db(aDb).select('SELECT id, text FROM memos')).toEqual([{ id: memo.id, text: 'kept' }]);
       // Nor can they change how the shared connection behaves for everyone else.
       for (const sql of ['PRAGMA foreign_keys = OFF', 'PRAGMA ignore_check_constraints = ON']) {
         expect((await reader.raw('POST', `/api/db/${aDb}/query`, { body: { sql } })).status, sql).toBe(403);

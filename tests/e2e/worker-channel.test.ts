@@ -65,6 +65,31 @@ async function observe(gw: RunningGateway, name: string, c: Case) {
   return { status: reply.status, headers, body, requestId: reply.headers.get('x-request-id') };
 }
 
+interface RecordCase {
+  label: string;
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Below the database: `resources/...`. */
+  path: string;
+  body?: string;
+}
+
+/** As `observe`, for any method and path; a reply may have no body (204). */
+async function observeRecord(gw: RunningGateway, name: string, c: RecordCase) {
+  const reply = await fetch(`${gw.url}/api/db/${name}/${c.path}`, {
+    method: c.method,
+    headers: { 'x-api-key': gw.apiKey, ...(c.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: c.body,
+  });
+  const text = await reply.text();
+  const headers = Object.fromEntries(
+    [...reply.headers].filter(
+      ([key]) => !['date', 'x-request-id', 'content-length', 'keep-alive', 'connection', 'x-ratelimit-remaining', 'x-ratelimit-reset'].includes(key),
+    ),
+  );
+  const body = text === '' ? null : (JSON.parse(text, (key, value: unknown) => (key === 'request_id' ? '(varies)' : value)) as unknown);
+  return { status: reply.status, headers, body };
+}
+
 describe.each(RUNTIMES)('worker channel (%s runtime)', (runtime) => {
   let channel: RunningGateway;
   let http: RunningGateway;
@@ -103,6 +128,46 @@ describe.each(RUNTIMES)('worker channel (%s runtime)', (runtime) => {
       { id: 3, v: 'x' },
       { id: 10, v: 'ten' },
     ]);
+  });
+
+  it("answers every record operation as the HTTP path does, and the records end up the same", async () => {
+    const yaml = 'resource: notes\nfields:\n  id:\n    type: primary_key\n  title:\n    type: string\n    required: true\n    max_length: 20\n  stars:\n    type: integer\n';
+    for (const gw of [channel, http]) await gw.client.db(name).applySchema(yaml);
+    const json = (value: unknown) => JSON.stringify(value);
+    const cases: RecordCase[] = [
+      { label: 'a create', method: 'POST', path: 'resources/notes', body: json({ title: 'first', stars: 3 }) },
+      { label: 'another create', method: 'POST', path: 'resources/notes', body: json({ title: 'second' }) },
+      { label: 'a create that fails validation', method: 'POST', path: 'resources/notes', body: json({ title: 'x'.repeat(30), stars: 'many' }) },
+      { label: 'a create with an unknown field', method: 'POST', path: 'resources/notes', body: json({ title: 'x', colour: 'red' }) },
+      { label: 'a create with malformed JSON', method: 'POST', path: 'resources/notes', body: '{"title": ' },
+      { label: 'a create with a JSON list', method: 'POST', path: 'resources/notes', body: '[1]' },
+      { label: 'a create in an unknown resource', method: 'POST', path: 'resources/nothing', body: json({ title: 'x' }) },
+      { label: 'a create with a bad resource name', method: 'POST', path: 'resources/Not-A-Name', body: json({ title: 'x' }) },
+      { label: 'a read', method: 'GET', path: 'resources/notes/1' },
+      { label: 'a read of a missing record', method: 'GET', path: 'resources/notes/999' },
+      { label: 'a read of an id too long', method: 'GET', path: `resources/notes/${'9'.repeat(201)}` },
+      { label: 'a read as of a time (HTTP only)', method: 'GET', path: `resources/notes/1?as_of=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}` },
+      { label: 'an update', method: 'PATCH', path: 'resources/notes/1', body: json({ stars: 5 }) },
+      { label: 'an update that fails validation', method: 'PATCH', path: 'resources/notes/1', body: json({ stars: 'five' }) },
+      { label: 'an update of a missing record', method: 'PATCH', path: 'resources/notes/999', body: json({ stars: 1 }) },
+      { label: 'a replace', method: 'PUT', path: 'resources/notes/2', body: json({ title: 'second, again' }) },
+      { label: 'a replace without a required field', method: 'PUT', path: 'resources/notes/2', body: json({ stars: 1 }) },
+      { label: 'a delete', method: 'DELETE', path: 'resources/notes/2' },
+      { label: 'a delete of a missing record', method: 'DELETE', path: 'resources/notes/2' },
+      { label: 'the export route (not a record)', method: 'GET', path: 'resources/notes/export' },
+      { label: 'a percent-encoded id', method: 'GET', path: 'resources/notes/%31' },
+    ];
+    for (const c of cases) {
+      const viaChannel = await observeRecord(channel, name, c);
+      const viaHttp = await observeRecord(http, name, c);
+      expect({ case: c.label, ...viaChannel }).toEqual({ case: c.label, ...viaHttp });
+    }
+    // The writes were made once each, with their history.
+    const rows = await channel.client.db(name).select('SELECT id, title, stars FROM notes ORDER BY id');
+    expect(rows).toEqual([{ id: 1, title: 'first', stars: 5 }]);
+    expect(rows).toEqual(await http.client.db(name).select('SELECT id, title, stars FROM notes ORDER BY id'));
+    const history = await channel.client.request<{ data: { op: string }[] }>('GET', `/api/db/${name}/resources/notes/1/history`);
+    expect(history.data.map((event) => event.op)).toEqual(['create', 'update']);
   });
 
   it('runs each write exactly once, also under concurrency', async () => {

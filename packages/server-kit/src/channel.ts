@@ -1,5 +1,6 @@
 /**
- * The worker channel: the gateway's lean path to a worker for the hottest requests (SQL queries and batches). One
+ * The worker channel: the gateway's lean path to a worker for the hottest requests (SQL queries and batches, and the
+ * point operations on records). One
  * long-lived connection per worker, opened with an HTTP upgrade on the worker's own listener (so every runtime that
  * reaches the worker over HTTP reaches it this way too), then length-prefixed frames in both directions, many
  * requests in flight at once, matched by id.
@@ -7,13 +8,20 @@
  * A frame: u32 (big-endian) length of the rest, u32 length of the header, the header as JSON, the body bytes.
  */
 export const CHANNEL_PATH = '/_dbforge/channel';
-export const CHANNEL_PROTOCOL = 'dbforge-channel/1';
+/** Version 2 added record operations; a worker that speaks only version 1 refuses the upgrade, so it is sent HTTP. */
+export const CHANNEL_PROTOCOL = 'dbforge-channel/2';
+
+/** The record operations the channel carries: a resource's point reads and writes (see `recordOperation`). */
+export type RecordOperation = 'create' | 'read' | 'update' | 'replace' | 'delete';
 
 /** A request: the operation and whom it is for; the body is the client's JSON body, as sent. */
 export interface ChannelRequestHeader {
   /** Matches the reply to the request. */
   id: number;
-  op: 'query' | 'batch';
+  op: 'query' | 'batch' | RecordOperation;
+  /** For a record operation: the resource, and the record's id (all but create). */
+  resource?: string;
+  record?: string;
   /** The database the request names (the worker answers 404 for any other). */
   name: string;
   /** The acting platform caller, as the `x-dbforge-actor` header would carry it. */
@@ -29,6 +37,32 @@ export interface ChannelReplyHeader {
   code?: string;
   /** Seconds, for `Retry-After`. */
   retryAfter?: number;
+  /** After-hook deliveries a write put in the worker's outbox (`x-dbforge-outbox`). */
+  outbox?: number;
+}
+
+/**
+ * The second path segment of a resource's routes that names a route of its own rather than a record, by method
+ * (`GET .../export`, `POST .../bulk`, `POST .../import`): such a path is never a record operation.
+ */
+const RESOURCE_ROUTE_NAMES: Readonly<Record<string, readonly string[]>> = { GET: ['export'], POST: ['bulk', 'import'] };
+
+/** The longest path parameter Fastify's router takes (find-my-way's `maxParamLength`); past it, it answers 414. */
+const ROUTER_PARAM_LIMIT = 100;
+
+/**
+ * The record operation a request is, from its method and its path below the database (`resources/<resource>[/<id>]`),
+ * or undefined: then it goes over HTTP, as every other request. Only plain paths qualify (no percent-encoding, no query
+ * string), so that the channel never has to decode a path differently from the worker's router.
+ */
+export function recordOperation(method: string, subPath: string): { op: RecordOperation; resource: string; record?: string } | undefined {
+  if (!subPath.startsWith('resources/') || /[%?#]/.test(subPath)) return undefined;
+  const parts = subPath.split('/');
+  if (parts.some((part) => part.length > ROUTER_PARAM_LIMIT)) return undefined;
+  if (parts.length === 2) return method === 'POST' && parts[1] !== '' ? { op: 'create', resource: parts[1]! } : undefined;
+  if (parts.length !== 3 || parts[1] === '' || parts[2] === '' || RESOURCE_ROUTE_NAMES[method]?.includes(parts[2]!)) return undefined;
+  const op = ({ GET: 'read', PATCH: 'update', PUT: 'replace', DELETE: 'delete' } as const)[method as 'GET'];
+  return op === undefined ? undefined : { op, resource: parts[1]!, record: parts[2]! };
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -10,7 +10,9 @@ export {
   encodeFrame,
   FrameReader,
   FrameWriter,
+  recordOperation,
   type ChannelReplyHeader,
+  type RecordOperation,
   type ChannelRequestHeader,
   type Frame,
 } from './channel.js';

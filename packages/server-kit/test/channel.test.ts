@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, FrameReader, FrameWriter } from '../src/channel.js';
+import { encodeFrame, FrameReader, FrameWriter, recordOperation } from '../src/channel.js';
 
 describe('channel frames', () => {
   const frames = [
@@ -61,5 +61,34 @@ describe('channel frames', () => {
     socket.destroyed = true;
     await new Promise((resolve) => setImmediate(resolve));
     expect(writes).toHaveLength(1);
+  });
+});
+
+describe('record operations on the channel', () => {
+  it("maps a resource's point routes, and leaves every other path to HTTP", () => {
+    expect(recordOperation('POST', 'resources/notes')).toEqual({ op: 'create', resource: 'notes' });
+    expect(recordOperation('GET', 'resources/notes/7')).toEqual({ op: 'read', resource: 'notes', record: '7' });
+    expect(recordOperation('PATCH', 'resources/notes/7')).toEqual({ op: 'update', resource: 'notes', record: '7' });
+    expect(recordOperation('PUT', 'resources/notes/7')).toEqual({ op: 'replace', resource: 'notes', record: '7' });
+    expect(recordOperation('DELETE', 'resources/notes/7')).toEqual({ op: 'delete', resource: 'notes', record: '7' });
+    for (const [method, path] of [
+      ['GET', 'resources/notes'], // a list (query string filters)
+      ['GET', 'resources'],
+      ['POST', 'resources/notes/bulk'],
+      ['POST', 'resources/notes/import'],
+      ['GET', 'resources/notes/export'],
+      ['POST', 'resources/notes/7'],
+      ['GET', 'resources/notes/7?as_of=2026-01-01'],
+      ['GET', 'resources/notes/%37'],
+      ['GET', 'resources/notes/7/history'],
+      ['PUT', 'resources/notes/7/files/photo'],
+      ['GET', 'resources/notes/'],
+      ['POST', 'resources/'],
+      ['GET', `resources/notes/${'7'.repeat(101)}`],
+      ['POST', 'query'],
+      ['GET', 'schema'],
+    ]) {
+      expect(recordOperation(method!, path!), `${method} ${path}`).toBeUndefined();
+    }
   });
 });

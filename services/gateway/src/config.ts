@@ -56,7 +56,7 @@ export const GatewayEnvSchema = Type.Object({
   DBFORGE_EVENT_RETENTION_EVENTS: Type.Optional(Type.Integer({ minimum: 100, description: 'newest events kept (unset: all)' })),
   DBFORGE_REALTIME_BUFFER_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, default: 1024 * 1024, description: 'bytes a realtime subscriber may leave unread' }),
   DBFORGE_REALTIME_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 15_000, description: 'milliseconds between keep-alives of realtime connections' }),
-  DBFORGE_WORKER_CHANNEL: Bool(true, 'send SQL queries and batches to workers over their channel (false: HTTP only)'),
+  DBFORGE_WORKER_CHANNEL: Bool(true, "send SQL queries, batches and records' point operations to workers over their channel (false: HTTP only)"),
   DBFORGE_LOG_LEVEL: LogLevelSchema(),
   DBFORGE_LOG_REQUESTS: Bool(false, 'log one line per request'),
   DBFORGE_METRICS_PUBLIC: Bool(false, 'serve /metrics without a key'),
@@ -74,7 +74,7 @@ export interface GatewayConfig {
   defaults: WorkerSettings;
   docker: { socket?: string | undefined; image: string; network: string; namespace: string };
   maxBodyBytes: number;
-  /** SQL queries and batches go to workers over their channel (false: every request over HTTP). */
+  /** SQL queries, batches and records' point operations go to workers over their channel (false: every request over HTTP). */
   workerChannel: boolean;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   sqliteCacheMb: number;

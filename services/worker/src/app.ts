@@ -10,7 +10,7 @@ import { attachChannel } from './channel.js';
 import { eventsPlugin } from './plugins/events.js';
 import { eventRoutes } from './routes/events.js';
 import { realtimeRoutes } from './routes/realtime.js';
-import { actorOf, resolveEndUser, sameSecret } from './request-context.js';
+import { actorOf, readOnlyRefusal, resolveEndUser, sameSecret } from './request-context.js';
 import { userRoutes } from './routes/users.js';
 import { resourcesPlugin } from './plugins/resources.js';
 import { outboxRoutes } from './routes/outbox.js';
@@ -77,7 +77,7 @@ export const workerApp = fp(
         request.routeOptions.url !== '/api/db/:name/batch' &&
         actorOf(request).readonly === true
       ) {
-        throw new DbForgeError('FORBIDDEN', 'This caller may only read (a read-only key or a viewer).');
+        throw readOnlyRefusal();
       }
     });
 
@@ -102,8 +102,8 @@ export const workerApp = fp(
     await app.register(userRoutes, { users });
     await app.register(resourcesPlugin, { name: options.name, adapter: options.adapter, dataDir: options.dataDir });
     await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } });
-    // The gateway's lean path for queries and batches, beside HTTP on the same listener (see channel.ts).
-    attachChannel(app, { name: options.name, secret, adapter: options.adapter, maxBodyBytes: options.maxBodyBytes, log: app.log, onFatal: options.onFatal });
+    // The gateway's lean path for queries, batches and record operations, beside HTTP on the same listener (see channel.ts).
+    attachChannel(app, { name: options.name, secret, adapter: options.adapter, resources: app.resources, maxBodyBytes: options.maxBodyBytes, log: app.log, onFatal: options.onFatal });
     await app.register(eventsPlugin, {
       adapter: options.adapter,
       retention: options.events?.retention ?? {},

@@ -1,7 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { BatchBodySchema, DbForgeError, Errors, QueryBodySchema, WorkerHeaders, type BatchBody, type QueryBody } from '@dbforge/contracts';
+import {
+  BatchBodySchema,
+  DbForgeError,
+  Errors,
+  QueryBodySchema,
+  RecordParamsSchema,
+  ResourceParamsSchema,
+  WorkerHeaders,
+  type BatchBody,
+  type QueryBody,
+} from '@dbforge/contracts';
 import {
   CHANNEL_PATH,
   CHANNEL_PROTOCOL,
@@ -14,15 +24,19 @@ import {
   validatorCompiler,
   type ChannelReplyHeader,
   type ChannelRequestHeader,
+  type RecordOperation,
 } from '@dbforge/server-kit';
-import { isFatalDuckDbError, type DatabaseAdapter } from '@dbforge/engine';
+import { isFatalDuckDbError, type Actor, type DatabaseAdapter, type ResourceEngine } from '@dbforge/engine';
 import { runBatch, runQuery } from './routes/data.js';
-import { parseActor, sameSecret } from './request-context.js';
+import { RECORD_OPERATIONS } from './routes/resources.js';
+import { parseActor, readOnlyRefusal, sameSecret, writeContext } from './request-context.js';
 
 export interface ChannelOptions {
   name: string;
   secret: Buffer;
   adapter: DatabaseAdapter;
+  /** The resource engine, for record operations. */
+  resources: ResourceEngine;
   maxBodyBytes: number;
   log: FastifyBaseLogger;
   onFatal?: ((error: unknown) => void) | undefined;
@@ -33,13 +47,44 @@ export interface ChannelOptions {
  * first use, once the shared schemas are registered.
  */
 type ValidateFunction = { (data: unknown): boolean; errors?: Parameters<typeof problemsFromAjv>[0] | null };
-let validators: { query: ValidateFunction; batch: ValidateFunction } | undefined;
-function validatorFor(op: string): ValidateFunction | undefined {
+let validators: { query: ValidateFunction; batch: ValidateFunction; resource: ValidateFunction; record: ValidateFunction } | undefined;
+function validatorsNow(): NonNullable<typeof validators> {
+  const compile = (schema: object, httpPart: string, url: string) => validatorCompiler({ schema, httpPart, method: 'POST', url }) as unknown as ValidateFunction;
   validators ??= {
-    query: validatorCompiler({ schema: QueryBodySchema, httpPart: 'body', method: 'POST', url: '/api/db/:name/query' }) as unknown as ValidateFunction,
-    batch: validatorCompiler({ schema: BatchBodySchema, httpPart: 'body', method: 'POST', url: '/api/db/:name/batch' }) as unknown as ValidateFunction,
+    query: compile(QueryBodySchema, 'body', '/api/db/:name/query'),
+    batch: compile(BatchBodySchema, 'body', '/api/db/:name/batch'),
+    resource: compile(ResourceParamsSchema, 'params', '/api/db/:name/resources/:resource'),
+    record: compile(RecordParamsSchema, 'params', '/api/db/:name/resources/:resource/:id'),
   };
-  return op === 'query' ? validators.query : op === 'batch' ? validators.batch : undefined;
+  return validators;
+}
+
+/** The body validator of a query or batch. */
+function validatorFor(op: string): ValidateFunction | undefined {
+  return op === 'query' ? validatorsNow().query : op === 'batch' ? validatorsNow().batch : undefined;
+}
+
+function isRecordOperation(op: string): op is RecordOperation {
+  return Object.hasOwn(RECORD_OPERATIONS, op);
+}
+
+const RECORD_METHODS: Record<RecordOperation, string> = { create: 'POST', read: 'GET', update: 'PATCH', replace: 'PUT', delete: 'DELETE' };
+
+/**
+ * A record operation, checked as its HTTP route checks it (the body's JSON, a read-only caller, the path's parameters),
+ * then run by the same code. Answers the status and the reply's body (none for 204).
+ */
+async function runRecord(op: RecordOperation, header: ChannelRequestHeader, body: Buffer, actor: Actor, options: ChannelOptions): Promise<{ status: number; payload: string; outbox: number }> {
+  const parsed = body.length > 0 ? parseJsonBody(body.toString('utf8')) : undefined;
+  if (op !== 'read' && actor.readonly === true) throw readOnlyRefusal();
+  const params = { name: header.name, resource: header.resource, ...(op === 'create' ? {} : { id: header.record }) };
+  const validate = op === 'create' ? validatorsNow().resource : validatorsNow().record;
+  if (!validate(params)) throw Errors.validation(problemsFromAjv(validate.errors ?? [], 'params'));
+  const path = `/api/db/${header.name}/resources/${params.resource}${op === 'create' ? '' : `/${params.id}`}`;
+  const context = writeContext({ method: RECORD_METHODS[op], url: path, actor, body: parsed, hooks: new Set(), requestId: header.requestId });
+  const { status, run } = RECORD_OPERATIONS[op];
+  const result = await run(options.resources, { resource: params.resource!, id: params.id ?? '', body: parsed, context });
+  return { status, payload: status === 204 ? '' : JSON.stringify(result.value), outbox: result.outboxed };
 }
 
 /**
@@ -122,6 +167,12 @@ async function handle(
     if (closing) throw new DbForgeError('WORKER_UNAVAILABLE', `The worker of database '${options.name}' is stopping; retry shortly.`);
     if (header.name !== options.name) throw Errors.databaseNotFound();
     const actor = parseActor(header.actor);
+    if (isRecordOperation(header.op)) {
+      // Without before-hooks: the gateway sends a record operation here only for a database without webhooks.
+      const answer = await runRecord(header.op, header, body, actor, options);
+      send({ id: header.id, status: answer.status, ...(answer.outbox > 0 ? { outbox: answer.outbox } : {}) }, answer.payload);
+      return;
+    }
     const parsed = parseJsonBody(body.toString('utf8'));
     const validate = validatorFor(header.op);
     if (validate === undefined) throw new DbForgeError('BAD_REQUEST', `Unknown channel operation '${String(header.op)}'.`);

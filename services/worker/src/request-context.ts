@@ -23,8 +23,29 @@ export function actorOf(request: FastifyRequest): Actor {
   return parseActor(header);
 }
 
+/**
+ * Actors already checked, by their header: the gateway sends the same few (one per key or member) again and again, and
+ * checking one against the schema costs more than the rest of a point read. Bounded; cleared when full.
+ */
+const checkedActors = new Map<string, Actor>();
+const CHECKED_ACTORS_LIMIT = 256;
+
 /** The acting platform caller the gateway sent (`x-dbforge-actor`, or the same JSON in a channel frame). */
 export function parseActor(header: string): Actor {
+  const known = checkedActors.get(header);
+  if (known !== undefined) return copyActor(known);
+  const actor = checkActor(header);
+  if (checkedActors.size >= CHECKED_ACTORS_LIMIT) checkedActors.clear();
+  checkedActors.set(header, copyActor(actor));
+  return actor;
+}
+
+/** A copy for each request, so that no request can change what the next one gets. */
+function copyActor(actor: Actor): Actor {
+  return { ...actor, roles: [...actor.roles] };
+}
+
+function checkActor(header: string): Actor {
   let parsed: unknown;
   try {
     parsed = JSON.parse(header);
@@ -60,12 +81,33 @@ function verdictOf(request: FastifyRequest): HookVerdict | undefined {
 
 /** What a write needs to know about its request: who, which hooks, and (re-sent after hooks) the verdict. */
 export function requestContext(request: FastifyRequest, body: unknown = request.body): RequestContext {
-  const actor = actorOf(request);
-  const fingerprint = crypto
-    .createHash('sha256')
-    .update(`${request.method} ${request.url}\n${JSON.stringify(actor)}\n${body === undefined ? '' : JSON.stringify(body)}`)
-    .digest('base64url');
-  return { actor, hooks: hooksOf(request), fingerprint, verdict: verdictOf(request), requestId: request.id };
+  return writeContext({ method: request.method, url: request.url, actor: actorOf(request), body, hooks: hooksOf(request), verdict: verdictOf(request), requestId: request.id });
+}
+
+/**
+ * A write's context from its parts (an HTTP request's, or a channel frame's). The fingerprint, which ties a hook
+ * verdict to the request it was given for, is only needed by writes with before-hooks, so it is computed on first use.
+ */
+export function writeContext(parts: { method: string; url: string; actor: Actor; body: unknown; hooks: ReadonlySet<string>; verdict?: HookVerdict | undefined; requestId: string }): RequestContext {
+  let fingerprint: string | undefined;
+  return {
+    actor: parts.actor,
+    hooks: parts.hooks,
+    verdict: parts.verdict,
+    requestId: parts.requestId,
+    get fingerprint() {
+      fingerprint ??= crypto
+        .createHash('sha256')
+        .update(`${parts.method} ${parts.url}\n${JSON.stringify(parts.actor)}\n${parts.body === undefined ? '' : JSON.stringify(parts.body)}`)
+        .digest('base64url');
+      return fingerprint;
+    },
+  };
+}
+
+/** A read-only caller (a read-only key, a viewer) on a route that writes. */
+export function readOnlyRefusal(): DbForgeError {
+  return new DbForgeError('FORBIDDEN', 'This caller may only read (a read-only key or a viewer).');
 }
 
 /** Runs a write; a write waiting for before-hooks answers the gateway's internal 299 instead of a result. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '@dbforge/engine';
 import { CHANNEL_PATH, CHANNEL_PROTOCOL, encodeFrame, FrameReader, validatorCompiler, type ChannelReplyHeader } from '@dbforge/server-kit';
@@ -20,7 +20,7 @@ async function listening(): Promise<number> {
   return (await listeningApp()).port;
 }
 
-async function listeningApp(): Promise<{ port: number; close: () => Promise<void> }> {
+async function listeningApp(): Promise<{ port: number; close: () => Promise<void>; app: FastifyInstance }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbforge-channel-'));
   const adapter = await openDatabase({ engine: 'sqlite', directory: dir, limits: { maxResultRows: 100, maxResultBytes: 1 << 20 } });
   const app = Fastify({ bodyLimit: 4096 });
@@ -32,7 +32,7 @@ async function listeningApp(): Promise<{ port: number; close: () => Promise<void
     await adapter.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  return { port: (app.server.address() as net.AddressInfo).port, close: () => app.close() };
+  return { port: (app.server.address() as net.AddressInfo).port, close: () => app.close(), app };
 }
 
 /** Opens a channel with the given secret; answers the handshake's status line and the socket. */
@@ -59,7 +59,7 @@ function replies(socket: net.Socket, rest: Buffer, count: number): Promise<{ hea
   const got: { header: ChannelReplyHeader; body: unknown }[] = [];
   return new Promise((resolve) => {
     const onData = (chunk: Buffer) => {
-      for (const frame of reader.push(chunk)) got.push({ header: frame.header, body: JSON.parse(frame.body.toString()) as unknown });
+      for (const frame of reader.push(chunk)) got.push({ header: frame.header, body: frame.body.length === 0 ? null : (JSON.parse(frame.body.toString()) as unknown) });
       if (got.length >= count) resolve(got.sort((a, b) => a.header.id - b.header.id));
     };
     socket.on('data', onData);
@@ -105,6 +105,42 @@ describe('worker channel', () => {
     ]);
     expect(got[0]!.body).toMatchObject({ data: [{ one: 1 }] });
     expect(got[3]!.body).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
+  });
+
+  it("runs records' point operations as their routes do: statuses, bodies, a read-only caller, bad parameters", async () => {
+    const { port, app } = await listeningApp();
+    const applied = await app.inject({
+      method: 'PUT',
+      url: '/api/db/mine/schema',
+      headers: { 'x-dbforge-worker-secret': SECRET, 'x-dbforge-actor': ACTOR, 'content-type': 'application/yaml' },
+      payload: 'resource: notes\nfields:\n  id:\n    type: primary_key\n  title:\n    type: string\n    required: true\n',
+    });
+    expect(applied.statusCode).toBe(200);
+    const { socket, rest } = await upgrade(port, SECRET);
+    const reader = JSON.stringify({ id: 'viewer', kind: 'platform', roles: ['viewer'], readonly: true });
+    const record = (id: number, op: string, extra: Record<string, unknown>, body = '', actor = ACTOR) => encodeFrame({ id, op, name: 'mine', actor, requestId: `r${id}`, ...extra }, body);
+    // One at a time, in order: each depends on the one before.
+    const steps: [Buffer, number, string | undefined, unknown][] = [
+      [record(1, 'create', { resource: 'notes' }, JSON.stringify({ title: 'first' })), 201, undefined, { id: 1, title: 'first' }],
+      [record(2, 'read', { resource: 'notes', record: '1' }), 200, undefined, { id: 1, title: 'first' }],
+      [record(3, 'update', { resource: 'notes', record: '1' }, JSON.stringify({ title: 'changed' }), reader), 403, 'FORBIDDEN', expect.anything()],
+      [record(4, 'read', { resource: 'notes', record: '1' }, '', reader), 200, undefined, { id: 1, title: 'first' }],
+      [record(5, 'create', { resource: 'notes' }, JSON.stringify({})), 422, 'VALIDATION_ERROR', expect.anything()],
+      [record(6, 'create', { resource: 'Bad Name' }, JSON.stringify({ title: 'x' })), 422, 'VALIDATION_ERROR', expect.anything()],
+      [record(7, 'create', { resource: 'missing' }, JSON.stringify({ title: 'x' })), 404, 'NOT_FOUND', expect.anything()],
+      [record(8, 'replace', { resource: 'notes', record: '1' }, JSON.stringify({ title: 'replaced' })), 200, undefined, { id: 1, title: 'replaced' }],
+      [record(9, 'delete', { resource: 'notes', record: '1' }), 204, undefined, null],
+      [record(10, 'read', { resource: 'notes', record: '1' }), 404, 'NOT_FOUND', expect.anything()],
+    ];
+    let pending = rest;
+    for (const [frame, status, code, body] of steps) {
+      const answered = replies(socket, pending, 1);
+      pending = Buffer.alloc(0);
+      socket.write(frame);
+      const [got] = await answered;
+      socket.removeAllListeners('data');
+      expect([got!.header.status, got!.header.code, got!.body]).toEqual([status, code, body]);
+    }
   });
 
   it('ends its channels when the worker stops, after answering what it took', async () => {

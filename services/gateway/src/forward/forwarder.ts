@@ -13,11 +13,12 @@ import {
 import type { DatabaseService } from '../services/databases.js';
 import type { WorkerEndpoint } from '../runtime/types.js';
 import type { Actor } from '../plugins/access.js';
+import { recordOperation, type RecordOperation } from '@dbforge/server-kit';
 import { ChannelTimeout, WorkerChannel } from './channel.js';
 
 export interface ForwarderOptions {
   maxBodyBytes: number;
-  /** Send SQL queries and batches over the worker channel (default); false keeps every request on HTTP. */
+  /** Send SQL queries, batches and records' point operations over the worker channel (default); false: all on HTTP. */
   channel?: boolean;
   /**
    * Extra time granted to a worker whose engine stops its own statements at the deadline (DuckDB), so that it answers
@@ -57,6 +58,8 @@ export interface HookGate {
  */
 const BUFFER_LIMIT = 64 * 1024;
 
+const EMPTY = Buffer.alloc(0);
+
 /** The largest reply frame the channel takes (a frame's length is a u32). */
 const REPLY_FRAME_LIMIT = 2 ** 32 - 1;
 
@@ -92,11 +95,17 @@ export function identityHeadersFor(request: FastifyRequest, actor: Actor | undef
   return headers;
 }
 
-/** The data routes the worker channel carries. */
-function channelOperation(request: FastifyRequest): 'query' | 'batch' | undefined {
+/** What the worker channel carries of a request: its operation, and for a record operation the resource and id. */
+type ChannelCall = { op: 'query' | 'batch' } | { op: RecordOperation; resource: string; record?: string };
+
+/** The data routes the worker channel carries: queries, batches and records' point operations. */
+function channelOperation(request: FastifyRequest, name: string): ChannelCall | undefined {
   const route = request.routeOptions.url;
-  if (request.method !== 'POST') return undefined;
-  return route === '/api/db/:name/query' ? 'query' : route === '/api/db/:name/batch' ? 'batch' : undefined;
+  if (route === '/api/db/:name/query' || route === '/api/db/:name/batch') {
+    return request.method === 'POST' ? { op: route === '/api/db/:name/query' ? 'query' : 'batch' } : undefined;
+  }
+  const prefix = `/api/db/${name}/`;
+  return route === '/api/db/:name/*' && request.url.startsWith(prefix) ? recordOperation(request.method, request.url.slice(prefix.length)) : undefined;
 }
 
 /** A JSON media type, as the worker's body parser accepts it (parameters such as charset aside). */
@@ -141,10 +150,12 @@ export class Forwarder {
    * credential (if any) goes to the worker, which checks it.
    */
   async forward(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor | undefined): Promise<FastifyReply> {
-    const op = actor !== undefined && this.options.channel !== false ? channelOperation(request) : undefined;
-    if (op === undefined) return this.viaHttp(request, reply, name, actor, null);
+    let call = actor !== undefined && this.options.channel !== false ? channelOperation(request, name) : undefined;
+    // A record write may need before-hooks, which take HTTP's two-step exchange: databases with webhooks stay on it.
+    if (call !== undefined && call.op !== 'query' && call.op !== 'batch' && this.hooks?.headerFor(name) !== undefined) call = undefined;
+    if (call === undefined) return this.viaHttp(request, reply, name, actor, null);
     // (A reply is thenable, so the channel answers `true` rather than the reply itself.)
-    const outcome = await this.viaChannel(request, reply, name, actor!, op);
+    const outcome = await this.viaChannel(request, reply, name, actor!, call);
     return outcome === true ? reply : this.viaHttp(request, reply, name, actor, outcome);
   }
 
@@ -184,32 +195,46 @@ export class Forwarder {
   }
 
   /**
-   * A query or batch over the worker channel: the same answer as over HTTP, for less work on both sides. Answers true
-   * once answered; otherwise the request goes over HTTP after all (a body the channel does not carry: null; no channel:
-   * the body already read).
+   * A request over the worker channel: the same answer as over HTTP, for less work on both sides. Answers true once
+   * answered; otherwise the request goes over HTTP after all (a body the channel does not carry: null; no channel: the
+   * body already read, or an empty one).
    */
-  private async viaChannel(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor, op: 'query' | 'batch'): Promise<true | Buffer | null> {
-    const length = Number(request.headers['content-length'] ?? -1);
-    if (!(length > 0 && length <= BUFFER_LIMIT && length <= this.options.maxBodyBytes) || request.headers['transfer-encoding'] !== undefined || !isJson(request.headers['content-type'])) {
-      return null;
-    }
+  private async viaChannel(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor, call: ChannelCall): Promise<true | Buffer | null> {
+    // Reads and deletes carry no body; the others a JSON body small enough to gather.
+    const bodiless = call.op === 'read' || call.op === 'delete';
+    if (bodiless ? hasBody(request.headers) : !this.carriesBody(request)) return null;
     this.databases.require(name);
-    const body = await readAll(request.raw, length);
+    const body = bodiless ? EMPTY : await readAll(request.raw, Number(request.headers['content-length']));
     const endpoint = await this.databases.endpoint(name);
     const channel = await this.channelOf(endpoint);
-    if (channel === undefined || channel.closed) return body;
+    if (channel === undefined || channel.closed) return bodiless ? null : body;
     let answer;
     try {
-      answer = await channel.request({ op, name, actor: JSON.stringify(actor), requestId: request.id }, body, this.deadlineOf(endpoint));
+      answer = await channel.request({ ...call, name, actor: JSON.stringify(actor), requestId: request.id }, body, this.deadlineOf(endpoint));
     } catch (error) {
       if (error instanceof ChannelTimeout) throw this.timedOut(request, endpoint);
+      // A read that met the worker as it died is safe to repeat: over HTTP, which waits for the worker to be back.
+      if (call.op === 'read') return null;
       throw this.unreachable(request, endpoint, error);
     }
-    reply.code(answer.header.status).header('content-type', 'application/json; charset=utf-8');
-    if (answer.header.code !== undefined) reply.header(WorkerHeaders.errorCode, answer.header.code);
-    if (answer.header.retryAfter !== undefined) reply.header('retry-after', String(answer.header.retryAfter));
+    const { header } = answer;
+    if (header.outbox !== undefined) this.hooks?.outboxPending(name);
+    reply.code(header.status);
+    if (header.status === 204) {
+      reply.send();
+      return true;
+    }
+    reply.header('content-type', 'application/json; charset=utf-8');
+    if (header.code !== undefined) reply.header(WorkerHeaders.errorCode, header.code);
+    if (header.retryAfter !== undefined) reply.header('retry-after', String(header.retryAfter));
     reply.send(answer.body);
     return true;
+  }
+
+  /** A JSON body of a known length the channel takes whole (a larger one, or one of unknown length, is streamed). */
+  private carriesBody(request: FastifyRequest): boolean {
+    const length = Number(request.headers['content-length'] ?? -1);
+    return length > 0 && length <= BUFFER_LIMIT && length <= this.options.maxBodyBytes && request.headers['transfer-encoding'] === undefined && isJson(request.headers['content-type']);
   }
 
   private async viaHttp(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor | undefined, read: Buffer | null): Promise<FastifyReply> {

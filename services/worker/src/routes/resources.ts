@@ -11,12 +11,35 @@ import {
   ResourceParamsSchema,
   withErrors,
 } from '@dbforge/contracts';
+import type { RecordOperation } from '@dbforge/server-kit';
+import type { RequestContext, ResourceEngine, WriteResult } from '@dbforge/engine';
 import { actorOf, requestContext, withHooks } from '../request-context.js';
 
 const WRITE_ERRORS = [400, 401, 403, 404, 409, 422];
 const ListQuerySchema = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]), {
   description: 'Filters (`field=value`, `field[gt]=`, ...), `q`, `sort`, `limit`, `offset`, `cursor`, `count`.',
 });
+
+/** What a record operation gets, over HTTP or the gateway's channel. */
+export interface RecordCall {
+  resource: string;
+  /** The record's id (all but create). */
+  id: string;
+  body: unknown;
+  context: RequestContext;
+}
+
+/**
+ * A resource's point operations on records: what each runs and the status it answers. The HTTP routes below and the
+ * gateway's channel (`channel.ts`) both run them from here, so both answer alike.
+ */
+export const RECORD_OPERATIONS: Record<RecordOperation, { status: 200 | 201 | 204; run(engine: ResourceEngine, call: RecordCall): Promise<WriteResult<unknown>> }> = {
+  create: { status: 201, run: (engine, call) => engine.create(call.resource, call.body ?? {}, call.context) },
+  read: { status: 200, run: async (engine, call) => ({ value: await engine.getRecord(call.resource, call.id, call.context.actor), outboxed: 0 }) },
+  update: { status: 200, run: (engine, call) => engine.update(call.resource, call.id, call.body ?? {}, true, call.context) },
+  replace: { status: 200, run: (engine, call) => engine.update(call.resource, call.id, call.body ?? {}, false, call.context) },
+  delete: { status: 204, run: (engine, call) => engine.remove(call.resource, call.id, call.context) },
+};
 
 function json(reply: FastifyReply, status: number, payload: unknown): FastifyReply {
   return reply.code(status).type('application/json').send(JSON.stringify(payload));
@@ -36,6 +59,14 @@ export const resourceRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const engine = fastify.resources;
   const tags = ['resources'];
+  const recordRoute =
+    (op: RecordOperation) =>
+    async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+      const { status, run } = RECORD_OPERATIONS[op];
+      const params = request.params as { resource: string; id?: string };
+      const call = { resource: params.resource, id: params.id ?? '', body: request.body, context: requestContext(request) };
+      return withHooks(reply, () => run(engine, call), (value) => (status === 204 ? reply.code(204).send() : json(reply, status, value)));
+    };
 
   app.get(
     '/api/db/:name/resources',
@@ -58,8 +89,7 @@ export const resourceRoutes: FastifyPluginAsync = async (fastify) => {
   app.post(
     '/api/db/:name/resources/:resource',
     { schema: { tags, summary: 'Create a record', operationId: 'createRecord', params: ResourceParamsSchema, response: withErrors({}, WRITE_ERRORS) } },
-    async (request, reply) =>
-      withHooks(reply, () => engine.create(request.params.resource, request.body ?? {}, requestContext(request)), (record) => json(reply, 201, record)),
+    recordRoute('create'),
   );
 
   app.post(
@@ -141,33 +171,29 @@ export const resourceRoutes: FastifyPluginAsync = async (fastify) => {
     },
     async (request, reply) => {
       const asOf = (request.query as { as_of?: unknown }).as_of;
-      if (asOf === undefined) return json(reply, 200, await engine.getRecord(request.params.resource, request.params.id, actorOf(request)));
+      if (asOf === undefined) return recordRoute('read')(request, reply);
       const time = typeof asOf === 'string' ? Date.parse(asOf) : Number.NaN;
       if (Number.isNaN(time)) throw new DbForgeError('VALIDATION_ERROR', 'Invalid request: querystring.as_of must be an ISO 8601 date or date-time.', { details: [{ field: 'querystring.as_of', message: 'must be an ISO 8601 date or date-time' }] });
       return json(reply, 200, await engine.recordAt(request.params.resource, request.params.id, new Date(time).toISOString()));
     },
   );
 
-  const update = (partial: boolean) => async (request: FastifyRequest<{ Params: { resource: string; id: string } }>, reply: FastifyReply) =>
-    withHooks(reply, () => engine.update(request.params.resource, request.params.id, request.body ?? {}, partial, requestContext(request)), (record) => json(reply, 200, record));
-
   app.patch(
     '/api/db/:name/resources/:resource/:id',
     { schema: { tags, summary: 'Change some fields of a record', operationId: 'updateRecord', params: RecordParamsSchema, response: withErrors({}, WRITE_ERRORS) } },
-    update(true),
+    recordRoute('update'),
   );
 
   app.put(
     '/api/db/:name/resources/:resource/:id',
     { schema: { tags, summary: 'Replace a record: fields left out go back to their default', operationId: 'replaceRecord', params: RecordParamsSchema, response: withErrors({}, WRITE_ERRORS) } },
-    update(false),
+    recordRoute('replace'),
   );
 
   app.delete(
     '/api/db/:name/resources/:resource/:id',
     { schema: { tags, summary: 'Delete a record (references to it follow their on_delete)', operationId: 'deleteRecord', params: RecordParamsSchema, response: withErrors({}, WRITE_ERRORS) } },
-    async (request, reply) =>
-      withHooks(reply, () => engine.remove(request.params.resource, request.params.id, requestContext(request)), () => reply.code(204).send()),
+    recordRoute('delete'),
   );
 
   // File fields: the body is the file itself, streamed to disk and checked against `accept` and `max_size`.
