@@ -24,7 +24,8 @@ const env = {
 const frontendPort = process.env.FRONTEND_PORT ?? '3000';
 
 const children = [
-  spawn(process.execPath, [path.join(ROOT, 'services/gateway/dist/server.js')], { cwd: ROOT, env, stdio: 'inherit' }),
+  // The gateway's Node flags, as in its Dockerfile and `npm start` (docs/CONFIGURATION.md).
+  spawn(process.execPath, ['--max-semi-space-size=32', path.join(ROOT, 'services/gateway/dist/server.js')], { cwd: ROOT, env, stdio: 'inherit' }),
   spawn(process.execPath, [path.join(ROOT, 'services/frontend/scripts/serve.mjs')], {
     cwd: path.join(ROOT, 'services/frontend'),
     env: {

@@ -8,7 +8,8 @@ export async function startBenchGateway(env = {}) {
   const work = tempDir();
   const key = `bench-${crypto.randomBytes(16).toString('hex')}`;
   const gateway = await startProcess(
-    [path.join(ROOT, 'services/gateway/dist/server.js')],
+    // The gateway's Node flags, as in its Dockerfile and `npm start` (docs/CONFIGURATION.md).
+    ['--max-semi-space-size=32', path.join(ROOT, 'services/gateway/dist/server.js')],
     {
       DBFORGE_PORT: '0',
       DBFORGE_DATA_DIR: path.join(work, 'data'),

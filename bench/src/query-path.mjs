@@ -112,7 +112,8 @@ try {
   stops.push(direct.stop);
 
   const gateway = await startProcess(
-    [path.join(ROOT, 'services/gateway/dist/server.js')],
+    // The gateway's Node flags, as in its Dockerfile and `npm start` (docs/CONFIGURATION.md).
+    ['--max-semi-space-size=32', path.join(ROOT, 'services/gateway/dist/server.js')],
     {
       DBFORGE_PORT: '0',
       DBFORGE_DATA_DIR: path.join(work, 'gateway-data'),
@@ -131,7 +132,13 @@ try {
   );
   stops.push(gateway.stop);
   const gatewayUrl = `http://127.0.0.1:${gateway.match[1]}`;
-  const spawned = await fetch(`${gatewayUrl}/admin/databases/spawn/bench`, { method: 'POST', headers: { 'x-api-key': KEY } });
+  // Without the event log, so that both copies hold the same data: loaded with it, the gateway's copy would also hold
+  // a million events (and the WAL of a million-row transaction) that the in-process seed of the direct worker's lacks.
+  const spawned = await fetch(`${gatewayUrl}/admin/databases/spawn/bench`, {
+    method: 'POST',
+    headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+    body: JSON.stringify({ event_log: false }),
+  });
   if (!spawned.ok) throw new Error(`spawn failed: ${await spawned.text()}`);
   const load = await fetch(`${gatewayUrl}/api/db/bench/batch`, {
     method: 'POST',

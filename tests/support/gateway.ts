@@ -81,7 +81,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     ...(apiKey ? { DBFORGE_ADMIN_KEY: apiKey } : {}),
     ...options.env,
   };
-  const child = spawn(process.execPath, [GATEWAY_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', GATEWAY_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
