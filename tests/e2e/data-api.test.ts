@@ -127,6 +127,13 @@ describe.each(RUNTIMES)('data API (%s runtime)', (runtime) => {
       });
       expect(both.status).toBe(422);
       expect(both.body).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
+      // At most 200,000 statements (each has a result in the reply); as many rows as the body holds in param_sets.
+      const tooMany = await gw.client.raw('POST', `/api/db/${name}/batch`, {
+        body: { statements: Array.from({ length: 200_001 }, (_, i) => ({ sql: 'INSERT INTO ledger (id, amount) VALUES (?, 1)', params: [1000 + i] })) },
+      });
+      expect(tooMany.status).toBe(422);
+      expect(tooMany.body).toMatchObject({ error: { code: 'VALIDATION_ERROR', details: [{ field: 'body.statements' }] } });
+      expect((tooMany.body as { detail: string }).detail).toMatch(/200000/);
       expect(await db.select('SELECT count(*) AS n FROM ledger')).toEqual([{ n: 5 }]);
     });
 

@@ -46,6 +46,7 @@ export const Defaults = {
   maxResultRows: 10_000,
   maxResultBytes: 16 * 1024 * 1024,
   maxBodyBytes: 16 * 1024 * 1024,
+  /** Statements in one batch (each has its own result in the reply); a statement's `param_sets` are not counted. */
   maxBatchStatements: 200_000,
   /** MiB SQLite's page cache may take per database (`DBFORGE_SQLITE_CACHE_MB`). */
   sqliteCacheMb: 32,

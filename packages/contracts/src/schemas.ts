@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { DATABASE_NAME_PATTERN, IDENTIFIER_PATTERN } from './names.js';
 import { ENGINES } from './engines.js';
 import { ERROR_CODES } from './errors.js';
+import { Defaults } from './protocol.js';
 
 /* ------------------------------------------------------------------ shared primitives */
 
@@ -338,7 +339,12 @@ export type BatchStatement = Static<typeof BatchStatementSchema>;
 
 export const BatchBodySchema = Type.Object(
   {
-    statements: Type.Array(BatchStatementSchema, { minItems: 1, description: 'Run in order, in one transaction.' }),
+    statements: Type.Array(BatchStatementSchema, {
+      minItems: 1,
+      // Each statement gets a result of its own in the reply; many rows of one statement go in `param_sets`.
+      maxItems: Defaults.maxBatchStatements,
+      description: `Run in order, in one transaction (at most ${Defaults.maxBatchStatements}; for many rows of one statement, use \`param_sets\`).`,
+    }),
   },
   {
     additionalProperties: false,
