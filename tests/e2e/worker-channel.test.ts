@@ -71,13 +71,18 @@ interface RecordCase {
   /** Below the database: `resources/...`. */
   path: string;
   body?: string;
+  /** Sent instead of the platform key: a database end user's (`Bearer ...`), or '' for none (anonymous). */
+  authorization?: string;
 }
 
 /** As `observe`, for any method and path; a reply may have no body (204). */
 async function observeRecord(gw: RunningGateway, name: string, c: RecordCase) {
   const reply = await fetch(`${gw.url}/api/db/${name}/${c.path}`, {
     method: c.method,
-    headers: { 'x-api-key': gw.apiKey, ...(c.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...(c.authorization === undefined ? { 'x-api-key': gw.apiKey } : c.authorization === '' ? {} : { authorization: c.authorization }),
+      ...(c.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: c.body,
   });
   const text = await reply.text();
@@ -168,6 +173,36 @@ describe.each(RUNTIMES)('worker channel (%s runtime)', (runtime) => {
     expect(rows).toEqual(await http.client.db(name).select('SELECT id, title, stars FROM notes ORDER BY id'));
     const history = await channel.client.request<{ data: { op: string }[] }>('GET', `/api/db/${name}/resources/notes/1/history`);
     expect(history.data.map((event) => event.op)).toEqual(['create', 'update']);
+  });
+
+  it("answers a database's end users on records as the HTTP path does: their token, anonymous, their permissions", async () => {
+    const yaml =
+      'resource: memos\nfields:\n  id:\n    type: primary_key\n  text:\n    type: string\n    required: true\n' +
+      'permissions:\n  list: public\n  read: public\n  create: authenticated\n  update: authenticated\n  delete: admin_only\n';
+    const tokens: string[] = [];
+    for (const gw of [channel, http]) {
+      await gw.client.db(name).applySchema(yaml);
+      const session = await gw.client.withApiKey(undefined).db(name).signUp('reader@example.com', 'a long enough passphrase');
+      tokens.push(session.access_token);
+    }
+    // The two gateways' tokens differ: each case names the token by its place, and is sent with that gateway's own.
+    const cases: (RecordCase & { as: 'user' | 'anonymous' | 'bad token' })[] = [
+      { as: 'anonymous', label: 'an anonymous create', method: 'POST', path: 'resources/memos', body: JSON.stringify({ text: 'hi' }) },
+      { as: 'user', label: "a user's create", method: 'POST', path: 'resources/memos', body: JSON.stringify({ text: 'mine' }) },
+      { as: 'anonymous', label: 'an anonymous read', method: 'GET', path: 'resources/memos/1' },
+      { as: 'user', label: "a user's update", method: 'PATCH', path: 'resources/memos/1', body: JSON.stringify({ text: 'changed' }) },
+      { as: 'user', label: "a user's delete (admin only)", method: 'DELETE', path: 'resources/memos/1' },
+      { as: 'bad token', label: 'a bad token', method: 'GET', path: 'resources/memos/1' },
+      { as: 'user', label: "a user's read of a missing record", method: 'GET', path: 'resources/memos/9' },
+      { as: 'user', label: "a user's create with a bad body", method: 'POST', path: 'resources/memos', body: JSON.stringify({}) },
+    ];
+    for (const c of cases) {
+      const authorization = (i: number) => (c.as === 'user' ? `Bearer ${tokens[i]}` : c.as === 'bad token' ? 'Bearer dbu_not-a-token' : '');
+      const viaChannel = await observeRecord(channel, name, { ...c, authorization: authorization(0) });
+      const viaHttp = await observeRecord(http, name, { ...c, authorization: authorization(1) });
+      expect({ case: c.label, ...viaChannel }).toEqual({ case: c.label, ...viaHttp });
+    }
+    expect(await channel.client.db(name).select('SELECT id, text FROM memos')).toEqual([{ id: 1, text: 'changed' }]);
   });
 
   it('runs each write exactly once, also under concurrency', async () => {

@@ -24,8 +24,10 @@ export interface ChannelRequestHeader {
   record?: string;
   /** The database the request names (the worker answers 404 for any other). */
   name: string;
-  /** The acting platform caller, as the `x-dbforge-actor` header would carry it. */
-  actor: string;
+  /** The acting platform caller, as the `x-dbforge-actor` header would carry it; absent for a database's end user. */
+  actor?: string;
+  /** A database end user's `Authorization` header, if any (record operations only; none: anonymous). */
+  authorization?: string;
   requestId: string;
 }
 

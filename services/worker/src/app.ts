@@ -103,7 +103,7 @@ export const workerApp = fp(
     await app.register(resourcesPlugin, { name: options.name, adapter: options.adapter, dataDir: options.dataDir });
     await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } });
     // The gateway's lean path for queries, batches and record operations, beside HTTP on the same listener (see channel.ts).
-    attachChannel(app, { name: options.name, secret, adapter: options.adapter, resources: app.resources, maxBodyBytes: options.maxBodyBytes, log: app.log, onFatal: options.onFatal });
+    attachChannel(app, { name: options.name, secret, adapter: options.adapter, resources: app.resources, authenticate: authenticateEndUser, maxBodyBytes: options.maxBodyBytes, log: app.log, onFatal: options.onFatal });
     await app.register(eventsPlugin, {
       adapter: options.adapter,
       retention: options.events?.retention ?? {},

@@ -29,7 +29,7 @@ import {
 import { isFatalDuckDbError, type Actor, type DatabaseAdapter, type ResourceEngine } from '@dbforge/engine';
 import { runBatch, runQuery } from './routes/data.js';
 import { RECORD_OPERATIONS } from './routes/resources.js';
-import { parseActor, readOnlyRefusal, sameSecret, writeContext } from './request-context.js';
+import { endUserFor, parseActor, readOnlyRefusal, sameSecret, writeContext } from './request-context.js';
 
 export interface ChannelOptions {
   name: string;
@@ -37,6 +37,8 @@ export interface ChannelOptions {
   adapter: DatabaseAdapter;
   /** The resource engine, for record operations. */
   resources: ResourceEngine;
+  /** Checks a database end user's token (record operations without a platform caller). */
+  authenticate: (token: string) => Promise<Actor | undefined>;
   maxBodyBytes: number;
   log: FastifyBaseLogger;
   onFatal?: ((error: unknown) => void) | undefined;
@@ -70,11 +72,18 @@ function isRecordOperation(op: string): op is RecordOperation {
 
 const RECORD_METHODS: Record<RecordOperation, string> = { create: 'POST', read: 'GET', update: 'PATCH', replace: 'PUT', delete: 'DELETE' };
 
+/** The route a record operation is over HTTP (`METHOD /pattern`), for the end-user check. */
+function recordRoute(op: RecordOperation): string {
+  return `${RECORD_METHODS[op]} /api/db/:name/resources/:resource${op === 'create' ? '' : '/:id'}`;
+}
+
 /**
  * A record operation, checked as its HTTP route checks it (the body's JSON, a read-only caller, the path's parameters),
  * then run by the same code. Answers the status and the reply's body (none for 204).
  */
-async function runRecord(op: RecordOperation, header: ChannelRequestHeader, body: Buffer, actor: Actor, options: ChannelOptions): Promise<{ status: number; payload: string; outbox: number }> {
+async function runRecord(op: RecordOperation, header: ChannelRequestHeader, body: Buffer, options: ChannelOptions): Promise<{ status: number; payload: string; outbox: number }> {
+  // A platform caller as the gateway vouches for them, or a database end user by their own token (or anonymous).
+  const actor = header.actor !== undefined ? parseActor(header.actor) : await endUserFor(header.authorization, recordRoute(op), undefined, options.authenticate);
   const parsed = body.length > 0 ? parseJsonBody(body.toString('utf8')) : undefined;
   if (op !== 'read' && actor.readonly === true) throw readOnlyRefusal();
   const params = { name: header.name, resource: header.resource, ...(op === 'create' ? {} : { id: header.record }) };
@@ -166,13 +175,15 @@ async function handle(
   try {
     if (closing) throw new DbForgeError('WORKER_UNAVAILABLE', `The worker of database '${options.name}' is stopping; retry shortly.`);
     if (header.name !== options.name) throw Errors.databaseNotFound();
-    const actor = parseActor(header.actor);
     if (isRecordOperation(header.op)) {
       // Without before-hooks: the gateway sends a record operation here only for a database without webhooks.
-      const answer = await runRecord(header.op, header, body, actor, options);
+      const answer = await runRecord(header.op, header, body, options);
       send({ id: header.id, status: answer.status, ...(answer.outbox > 0 ? { outbox: answer.outbox } : {}) }, answer.payload);
       return;
     }
+    // SQL is for platform callers only.
+    if (header.actor === undefined) throw Errors.missingApiKey();
+    const actor = parseActor(header.actor);
     const parsed = parseJsonBody(body.toString('utf8'));
     const validate = validatorFor(header.op);
     if (validate === undefined) throw new DbForgeError('BAD_REQUEST', `Unknown channel operation '${String(header.op)}'.`);

@@ -131,7 +131,11 @@ export async function withHooks<T>(reply: FastifyReply, write: () => Promise<{ v
 
 /** The bearer credential of a request (a database end user's `dbu_` token). */
 export function bearerToken(request: FastifyRequest): string | undefined {
-  const authorization = request.headers.authorization;
+  return bearerOf(request.headers.authorization);
+}
+
+/** The bearer credential in an `Authorization` header's value. */
+function bearerOf(authorization: string | string[] | undefined): string | undefined {
   const match = typeof authorization === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
   return match ? match[1] : undefined;
 }
@@ -173,12 +177,36 @@ const END_USER_ROUTES = new Set([
 /** What describes the database as a whole (its resources, its API document): for its signed-in users, not anyone. */
 const SIGNED_IN_ONLY = new Set(['GET /api/db/:name/resources', 'GET /api/db/:name/openapi.json']);
 
-function endUserMayReach(request: FastifyRequest, pattern: string, actor: Actor): boolean {
-  const route = `${request.method} ${pattern}`;
+function endUserMayReach(route: string, query: Record<string, unknown> | undefined, actor: Actor): boolean {
   if (!END_USER_ROUTES.has(route)) return false;
   if (actor.kind === 'anonymous' && SIGNED_IN_ONLY.has(route)) return false;
   // A record as it was (`as_of`) comes from the event log, which is the administrators'.
-  return (request.query as Record<string, unknown> | undefined)?.as_of === undefined;
+  return query?.as_of === undefined;
+}
+
+/**
+ * The database end user a request without a platform caller acts for (their token, or none: anonymous), on a route
+ * (`METHOD /pattern`) they may reach; otherwise the refusal. For HTTP requests and the gateway's channel alike.
+ */
+export async function endUserFor(
+  authorization: string | string[] | undefined,
+  route: string,
+  query: Record<string, unknown> | undefined,
+  authenticate: (token: string) => Promise<Actor | undefined>,
+): Promise<Actor> {
+  const token = bearerOf(authorization);
+  let actor: Actor = ANONYMOUS;
+  if (token !== undefined) {
+    const user = await authenticate(token);
+    if (user === undefined) throw new DbForgeError('UNAUTHORIZED', 'Invalid or expired token: sign in to this database again.');
+    actor = user;
+  }
+  if (!endUserMayReach(route, query, actor)) {
+    throw actor.kind === 'anonymous'
+      ? Errors.missingApiKey()
+      : new DbForgeError('FORBIDDEN', "This is for the database's administrators: a platform key or member.");
+  }
+  return actor;
 }
 
 /**
@@ -189,18 +217,7 @@ function endUserMayReach(request: FastifyRequest, pattern: string, actor: Actor)
 export async function resolveEndUser(request: FastifyRequest, authenticate: (token: string) => Promise<Actor | undefined>): Promise<void> {
   const pattern = request.routeOptions.url;
   if (request.headers[WorkerHeaders.actor] !== undefined || pattern === undefined || !pattern.startsWith('/api/db/')) return;
-  const token = bearerToken(request);
-  let actor: Actor = ANONYMOUS;
-  if (token !== undefined) {
-    const user = await authenticate(token);
-    if (user === undefined) throw new DbForgeError('UNAUTHORIZED', 'Invalid or expired token: sign in to this database again.');
-    actor = user;
-  }
-  if (!endUserMayReach(request, pattern, actor)) {
-    throw actor.kind === 'anonymous'
-      ? Errors.missingApiKey()
-      : new DbForgeError('FORBIDDEN', "This is for the database's administrators: a platform key or member.");
-  }
+  const actor = await endUserFor(request.headers.authorization, `${request.method} ${pattern}`, request.query as Record<string, unknown> | undefined, authenticate);
   (request as { endUserActor?: Actor }).endUserActor = actor;
 }
 

@@ -118,7 +118,9 @@ describe('worker channel', () => {
     expect(applied.statusCode).toBe(200);
     const { socket, rest } = await upgrade(port, SECRET);
     const reader = JSON.stringify({ id: 'viewer', kind: 'platform', roles: ['viewer'], readonly: true });
-    const record = (id: number, op: string, extra: Record<string, unknown>, body = '', actor = ACTOR) => encodeFrame({ id, op, name: 'mine', actor, requestId: `r${id}`, ...extra }, body);
+    // actor null: a database end user's request (no platform caller).
+    const record = (id: number, op: string, extra: Record<string, unknown>, body = '', actor: string | null = ACTOR) =>
+      encodeFrame({ id, op, name: 'mine', ...(actor === null ? {} : { actor }), requestId: `r${id}`, ...extra }, body);
     // One at a time, in order: each depends on the one before.
     const steps: [Buffer, number, string | undefined, unknown][] = [
       [record(1, 'create', { resource: 'notes' }, JSON.stringify({ title: 'first' })), 201, undefined, { id: 1, title: 'first' }],
@@ -131,6 +133,9 @@ describe('worker channel', () => {
       [record(8, 'replace', { resource: 'notes', record: '1' }, JSON.stringify({ title: 'replaced' })), 200, undefined, { id: 1, title: 'replaced' }],
       [record(9, 'delete', { resource: 'notes', record: '1' }), 204, undefined, null],
       [record(10, 'read', { resource: 'notes', record: '1' }), 404, 'NOT_FOUND', expect.anything()],
+      // A database end user (no platform caller): their token is checked here; SQL is not theirs.
+      [record(11, 'read', { resource: 'notes', record: '1', authorization: 'Bearer dbu_not-a-token' }, '', null), 401, 'UNAUTHORIZED', expect.anything()],
+      [record(12, 'query', {}, JSON.stringify({ sql: 'SELECT 1' }), null), 401, 'UNAUTHORIZED', expect.anything()],
     ];
     let pending = rest;
     for (const [frame, status, code, body] of steps) {

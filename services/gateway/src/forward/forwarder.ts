@@ -150,12 +150,16 @@ export class Forwarder {
    * credential (if any) goes to the worker, which checks it.
    */
   async forward(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor | undefined): Promise<FastifyReply> {
-    let call = actor !== undefined && this.options.channel !== false ? channelOperation(request, name) : undefined;
-    // A record write may need before-hooks, which take HTTP's two-step exchange: databases with webhooks stay on it.
-    if (call !== undefined && call.op !== 'query' && call.op !== 'batch' && this.hooks?.headerFor(name) !== undefined) call = undefined;
+    let call = this.options.channel !== false ? channelOperation(request, name) : undefined;
+    if (call !== undefined) {
+      const sql = call.op === 'query' || call.op === 'batch';
+      // SQL is for platform callers; a record write may need before-hooks, which take HTTP's two-step exchange, so
+      // databases with webhooks keep their record operations on HTTP.
+      if (sql ? actor === undefined : this.hooks?.headerFor(name) !== undefined) call = undefined;
+    }
     if (call === undefined) return this.viaHttp(request, reply, name, actor, null);
     // (A reply is thenable, so the channel answers `true` rather than the reply itself.)
-    const outcome = await this.viaChannel(request, reply, name, actor!, call);
+    const outcome = await this.viaChannel(request, reply, name, actor, call);
     return outcome === true ? reply : this.viaHttp(request, reply, name, actor, outcome);
   }
 
@@ -199,7 +203,7 @@ export class Forwarder {
    * answered; otherwise the request goes over HTTP after all (a body the channel does not carry: null; no channel: the
    * body already read, or an empty one).
    */
-  private async viaChannel(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor, call: ChannelCall): Promise<true | Buffer | null> {
+  private async viaChannel(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor | undefined, call: ChannelCall): Promise<true | Buffer | null> {
     // Reads and deletes carry no body; the others a JSON body small enough to gather.
     const bodiless = call.op === 'read' || call.op === 'delete';
     if (bodiless ? hasBody(request.headers) : !this.carriesBody(request)) return null;
@@ -210,7 +214,7 @@ export class Forwarder {
     if (channel === undefined || channel.closed) return bodiless ? null : body;
     let answer;
     try {
-      answer = await channel.request({ ...call, name, actor: JSON.stringify(actor), requestId: request.id }, body, this.deadlineOf(endpoint));
+      answer = await channel.request({ ...call, name, ...this.identityOf(request, actor), requestId: request.id }, body, this.deadlineOf(endpoint));
     } catch (error) {
       if (error instanceof ChannelTimeout) throw this.timedOut(request, endpoint);
       // A read that met the worker as it died is safe to repeat: over HTTP, which waits for the worker to be back.
@@ -229,6 +233,13 @@ export class Forwarder {
     if (header.retryAfter !== undefined) reply.header('retry-after', String(header.retryAfter));
     reply.send(answer.body);
     return true;
+  }
+
+  /** Who a channel request is for: the platform caller, or a database end user's own credential (none: anonymous). */
+  private identityOf(request: FastifyRequest, actor: Actor | undefined): { actor: string } | { authorization?: string } {
+    if (actor !== undefined) return { actor: JSON.stringify(actor) };
+    const authorization = request.headers.authorization;
+    return typeof authorization === 'string' ? { authorization } : {};
   }
 
   /** A JSON body of a known length the channel takes whole (a larger one, or one of unknown length, is streamed). */
