@@ -401,22 +401,38 @@ export class SqliteAdapter implements DatabaseAdapter {
    */
   private joinGroup<T>(work: () => T): Promise<T> {
     const group = this.openGroup();
-    // The first write of a group has no neighbour to protect: it runs without a savepoint, and its failure rolls the
-    // whole (still empty) transaction back. Inside a savepoint SQLite keeps a statement journal for every statement
-    // that fires triggers, in a temporary file: that doubled the cost of a bulk insert with the event log on.
-    const alone = group.members.length === 0;
-    if (!alone) this.prepare(`SAVEPOINT ${UNIT}`).run();
+    const alone = this.beginUnit(group);
     let value: T;
     try {
       value = work();
-      if (!alone) this.prepare(`RELEASE ${UNIT}`).run();
+      this.endUnit(alone);
     } catch (error) {
-      if (alone) this.abandonGroup(group);
-      else this.undoUnit(group);
+      this.failUnit(group, alone);
       throw error;
     }
     group.wrote = true;
     return new Promise<T>((resolve, reject) => group.members.push({ resolve: () => resolve(value), reject }));
+  }
+
+  /**
+   * Starts one write's unit in the open group: its own savepoint, so that its failure undoes its work only. The first
+   * write of a group has no neighbour to protect: it runs without one (answers true), and its failure rolls the whole,
+   * still empty, transaction back. Inside a savepoint SQLite keeps a statement journal for every statement that fires
+   * triggers, in a temporary file: that doubled the cost of a bulk insert with the event log on.
+   */
+  private beginUnit(group: Group): boolean {
+    const alone = group.members.length === 0;
+    if (!alone) this.prepare(`SAVEPOINT ${UNIT}`).run();
+    return alone;
+  }
+
+  private endUnit(alone: boolean): void {
+    if (!alone) this.prepare(`RELEASE ${UNIT}`).run();
+  }
+
+  private failUnit(group: Group, alone: boolean): void {
+    if (alone) this.abandonGroup(group);
+    else this.undoUnit(group);
   }
 
   /** Rolls back a group whose first write failed: nothing else was in its transaction. */
@@ -758,6 +774,7 @@ export class SqliteAdapter implements DatabaseAdapter {
       },
     };
     let group: Group | null = null;
+    let alone = false;
     let exit: (() => void) | undefined;
     let answer: Promise<T> | undefined;
     let foreignKeysOff = false;
@@ -773,7 +790,7 @@ export class SqliteAdapter implements DatabaseAdapter {
         } else if (this.groupable([])) {
           if (triggers) this.capture.ensureReady();
           group = this.openGroup();
-          this.prepare(`SAVEPOINT ${UNIT}`).run();
+          alone = this.beginUnit(group);
         } else {
           this.settle();
           this.prepare('BEGIN IMMEDIATE').run();
@@ -786,7 +803,8 @@ export class SqliteAdapter implements DatabaseAdapter {
       const value = await work(tx);
       try {
         if (wrote && this.capture.schemaChanged()) this.capture.sync(false);
-        this.prepare(group === null ? 'COMMIT' : `RELEASE ${UNIT}`).run();
+        if (group === null) this.prepare('COMMIT').run();
+        else this.endUnit(alone);
       } catch (error) {
         throw mapTransactionError(error);
       }
@@ -799,7 +817,7 @@ export class SqliteAdapter implements DatabaseAdapter {
       const members = group.members;
       answer = new Promise<T>((resolve, reject) => members.push({ resolve: () => resolve(value), reject }));
     } catch (error) {
-      if (group !== null) this.undoUnit(group);
+      if (group !== null) this.failUnit(group, alone);
       else this.closeStrayTransaction();
       throw error;
     } finally {

@@ -117,6 +117,25 @@ describe('group commit on SQLite', () => {
     expect(rows.kind === 'rows' && rows.rows).toEqual([{ name: 'a' }, { name: 'u' }]);
   });
 
+  it('rolls back a transaction that throws as the first write of its group, and keeps the writes after it', async () => {
+    const { db, committedCount, commits } = await setup();
+    const before = commits();
+    const results = await settled([
+      db.transaction(async (tx) => {
+        await tx.run(INSERT, ['first']);
+        await tx.run(INSERT, ['second']);
+        throw new DbForgeError('VALIDATION_ERROR', 'changed my mind');
+      }),
+      db.execute(INSERT, ['after']),
+      db.transaction(async (tx) => tx.run(INSERT, ['later'])),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect(committedCount()).toBe(2);
+    expect(commits() - before).toBe(1);
+    const rows = await db.execute('SELECT name FROM items ORDER BY id');
+    expect(rows.kind === 'rows' && rows.rows).toEqual([{ name: 'after' }, { name: 'later' }]);
+  });
+
   it('fails every write of the group when its COMMIT fails, and keeps none of them', async () => {
     const { db, committedCount, commits } = await setup();
     const adapter = db as unknown as { prepare(sql: string): { run(): unknown } };
