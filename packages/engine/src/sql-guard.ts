@@ -1,6 +1,7 @@
 import { DbForgeError } from '@dbforge/contracts';
 import type { EngineName } from '@dbforge/contracts';
 import { namesSecretObject, secretObjectRefused } from './events/reserved-writes.js';
+import { scanSql } from './sql-lexer.js';
 
 /**
  * Reads the leading keywords of one SQL statement, skipping whitespace and comments, so that statements which would
@@ -12,66 +13,11 @@ import { namesSecretObject, secretObjectRefused } from './events/reserved-writes
  */
 export function leadingWords(sql: string, max = 8): string[] {
   const words: string[] = [];
-  let i = 0;
-  const n = sql.length;
-  while (i < n && words.length < max) {
-    const c = sql.charCodeAt(i);
-    // whitespace
-    if (c === 32 || (c >= 9 && c <= 13)) {
-      i++;
-      continue;
-    }
-    // -- line comment
-    if (c === 45 && sql.charCodeAt(i + 1) === 45) {
-      const end = sql.indexOf('\n', i + 2);
-      i = end === -1 ? n : end + 1;
-      continue;
-    }
-    // /* block comment */
-    if (c === 47 && sql.charCodeAt(i + 1) === 42) {
-      const end = sql.indexOf('*/', i + 2);
-      i = end === -1 ? n : end + 2;
-      continue;
-    }
-    // quoted string or quoted identifier: one opaque token
-    if (c === 39 || c === 34 || c === 96 || c === 91) {
-      const close = c === 91 ? ']' : sql[i]!;
-      let j = i + 1;
-      for (;;) {
-        const k = sql.indexOf(close, j);
-        if (k === -1) {
-          j = n;
-          break;
-        }
-        // a doubled quote is an escaped quote (not for [brackets])
-        if (c !== 91 && sql[k + 1] === close) {
-          j = k + 2;
-          continue;
-        }
-        j = k + 1;
-        break;
-      }
-      words.push(c === 34 || c === 96 || c === 91 ? '"IDENT"' : "'STRING'");
-      i = j;
-      continue;
-    }
-    // bare word
-    if (isWordChar(c)) {
-      let j = i + 1;
-      while (j < n && isWordChar(sql.charCodeAt(j))) j++;
-      words.push(sql.slice(i, j).toUpperCase());
-      i = j;
-      continue;
-    }
-    // punctuation: one character
-    words.push(sql[i]!);
-    i++;
-  }
+  scanSql(sql, (kind, start, end) => {
+    words.push(kind === 'word' ? sql.slice(start, end).toUpperCase() : kind === 'string' ? "'STRING'" : kind === 'ident' ? '"IDENT"' : sql[start]!);
+    return words.length >= max;
+  });
   return words;
-}
-
-function isWordChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c > 127;
 }
 
 const TRANSACTION_WORDS = new Set(['BEGIN', 'COMMIT', 'END', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'START', 'ABORT']);
@@ -104,12 +50,18 @@ const PRAGMAS_WITH_ARGUMENTS = new Set([
 /** DuckDB PRAGMAs that take an argument to read something (everything else with a value is a setting). */
 const DUCKDB_PRAGMAS_WITH_ARGUMENTS = new Set(['TABLE_INFO', 'STORAGE_INFO', 'SHOW']);
 
-/** A call of `query(...)` or `query_table(...)`, bare or as a quoted identifier. */
-const DYNAMIC_SQL = /(?:^|[^A-Za-z0-9_$"])"?(?:query|query_table)"?\s*\(/i;
+const DYNAMIC_SQL_FUNCTIONS = new Set(['query', 'query_table']);
 
-/** The statement with its comments and string literals blanked out (quoted identifiers stay). */
-function withoutLiterals(sql: string): string {
-  return sql.replace(/--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|'(?:[^']|'')*(?:'|$)/g, (match) => ' '.repeat(match.length));
+/** Whether the statement calls `query(...)` or `query_table(...)`, bare or as a quoted identifier, in any case. */
+function callsDynamicSql(sql: string): boolean {
+  let named = false;
+  let found = false;
+  scanSql(sql, (kind, start, end) => {
+    if (named && kind === 'punct' && sql[start] === '(') return (found = true);
+    named = (kind === 'word' || kind === 'ident') && DYNAMIC_SQL_FUNCTIONS.has(sql.slice(start, end).toLowerCase());
+    return false;
+  });
+  return found;
 }
 
 function refuse(message: string): DbForgeError {
@@ -184,7 +136,7 @@ function checkStatement(sql: string, engine: EngineName): void {
       }
     }
     // Table functions that run SQL built at run time would get past every check made on the statement's text.
-    if (DYNAMIC_SQL.test(withoutLiterals(sql))) {
+    if (callsDynamicSql(sql)) {
       throw refuse('query() and query_table() are not allowed: write the SQL itself, so that it can be checked.');
     }
   }

@@ -98,6 +98,8 @@ describe('DuckDB dynamic SQL and settings', () => {
     "SELECT * FROM query('SELECT 1')",
     'SELECT * FROM "query_table"(\'t\')',
     "SELECT * FROM QUERY_TABLE (upper('t'))",
+    "SELECT * FROM query/* a comment */('SELECT 1')",
+    "SELECT * FROM main.query('SELECT 1')",
     "PRAGMA memory_limit = '64GB'",
     'PRAGMA threads(64)',
   ])('refuses %s', (sql) => {

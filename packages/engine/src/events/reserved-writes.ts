@@ -1,4 +1,5 @@
 import { DbForgeError } from '@dbforge/contracts';
+import { scanSql } from '../sql-lexer.js';
 
 const PREFIX = '_dbforge_';
 
@@ -8,81 +9,14 @@ const PREFIX = '_dbforge_';
  * statement could change the event log or the engine's own tables, which raw SQL may read but never change.
  */
 export function namesReservedObject(sql: string): boolean {
-  const lower = sql.toLowerCase();
-  if (!lower.includes(PREFIX)) return false;
-  const n = sql.length;
-  let i = 0;
-  while (i < n) {
-    const c = sql.charCodeAt(i);
-    if (c === 45 && sql.charCodeAt(i + 1) === 45) {
-      const end = sql.indexOf('\n', i + 2);
-      i = end === -1 ? n : end + 1;
-      continue;
-    }
-    if (c === 47 && sql.charCodeAt(i + 1) === 42) {
-      const end = sql.indexOf('*/', i + 2);
-      i = end === -1 ? n : end + 2;
-      continue;
-    }
-    if (c === 39) {
-      // A string literal ('' is an escaped quote). SQLite takes a string where a table name belongs as the name
-      // (`INSERT INTO '_dbforge_events' ...` works), so a literal that starts with the prefix counts too.
-      let j = i + 1;
-      for (;;) {
-        const k = sql.indexOf("'", j);
-        if (k === -1) {
-          j = n;
-          break;
-        }
-        if (sql[k + 1] === "'") {
-          j = k + 2;
-          continue;
-        }
-        j = k + 1;
-        break;
-      }
-      if (lower.startsWith(PREFIX, i + 1)) return true;
-      i = j;
-      continue;
-    }
-    if (c === 34 || c === 96 || c === 91) {
-      const close = c === 91 ? ']' : sql[i]!;
-      let j = i + 1;
-      let ident = '';
-      for (;;) {
-        const k = sql.indexOf(close, j);
-        if (k === -1) {
-          ident += sql.slice(j);
-          j = n;
-          break;
-        }
-        ident += sql.slice(j, k);
-        if (c !== 91 && sql[k + 1] === close) {
-          ident += close;
-          j = k + 2;
-          continue;
-        }
-        j = k + 1;
-        break;
-      }
-      if (ident.toLowerCase().startsWith(PREFIX)) return true;
-      i = j;
-      continue;
-    }
-    if (isWordChar(c)) {
-      let j = i + 1;
-      while (j < n && isWordChar(sql.charCodeAt(j))) j++;
-      if (lower.startsWith(PREFIX, i)) return true;
-      i = j;
-      continue;
-    }
-    i++;
-  }
-  return false;
-}
-
-function isWordChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c > 127;
+  if (!sql.toLowerCase().includes(PREFIX)) return false;
+  let found = false;
+  // SQLite takes a string where a table name belongs as the name (`INSERT INTO '_dbforge_events' ...` works), so a
+  // literal that starts with the prefix counts too. The prefix holds no quote, so escapes can't hide or fake it. Each
+  // token is compared on its own: lower-casing the whole text can change its length ('İ' becomes two characters), and
+  // the tokens' positions would no longer match it.
+  scanSql(sql, (kind, start) => (found = kind !== 'punct' && sql.slice(start, start + PREFIX.length).toLowerCase() === PREFIX));
+  return found;
 }
 
 export function reservedWriteRefused(): DbForgeError {
