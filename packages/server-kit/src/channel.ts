@@ -14,6 +14,14 @@ export const CHANNEL_PROTOCOL = 'dbforge-channel/2';
 /** The record operations the channel carries: a resource's point reads and writes (see `recordOperation`). */
 export type RecordOperation = 'create' | 'read' | 'update' | 'replace' | 'delete';
 
+/** The HTTP method of each record operation (create on the resource's path, the others on a record's). */
+export const RECORD_OPERATION_METHODS: Readonly<Record<RecordOperation, string>> = { create: 'POST', read: 'GET', update: 'PATCH', replace: 'PUT', delete: 'DELETE' };
+
+/** The operation on a record's path, by method. */
+const RECORD_PATH_OPERATIONS = new Map(
+  (Object.entries(RECORD_OPERATION_METHODS) as [RecordOperation, string][]).filter(([op]) => op !== 'create').map(([op, method]) => [method, op]),
+);
+
 /** A request: the operation and whom it is for; the body is the client's JSON body, as sent. */
 export interface ChannelRequestHeader {
   /** Matches the reply to the request. */
@@ -63,7 +71,7 @@ export function recordOperation(method: string, subPath: string): { op: RecordOp
   if (parts.some((part) => part.length > ROUTER_PARAM_LIMIT)) return undefined;
   if (parts.length === 2) return method === 'POST' && parts[1] !== '' ? { op: 'create', resource: parts[1]! } : undefined;
   if (parts.length !== 3 || parts[1] === '' || parts[2] === '' || RESOURCE_ROUTE_NAMES[method]?.includes(parts[2]!)) return undefined;
-  const op = ({ GET: 'read', PATCH: 'update', PUT: 'replace', DELETE: 'delete' } as const)[method as 'GET'];
+  const op = RECORD_PATH_OPERATIONS.get(method);
   return op === undefined ? undefined : { op, resource: parts[1]!, record: parts[2]! };
 }
 

@@ -11,6 +11,7 @@ export {
   FrameReader,
   FrameWriter,
   recordOperation,
+  RECORD_OPERATION_METHODS,
   type ChannelReplyHeader,
   type RecordOperation,
   type ChannelRequestHeader,

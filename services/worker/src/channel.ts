@@ -19,6 +19,7 @@ import {
   FrameReader,
   FrameWriter,
   parseJsonBody,
+  RECORD_OPERATION_METHODS,
   problemsFromAjv,
   toDbForgeError,
   validatorCompiler,
@@ -70,11 +71,9 @@ function isRecordOperation(op: string): op is RecordOperation {
   return Object.hasOwn(RECORD_OPERATIONS, op);
 }
 
-const RECORD_METHODS: Record<RecordOperation, string> = { create: 'POST', read: 'GET', update: 'PATCH', replace: 'PUT', delete: 'DELETE' };
-
 /** The route a record operation is over HTTP (`METHOD /pattern`), for the end-user check. */
 function recordRoute(op: RecordOperation): string {
-  return `${RECORD_METHODS[op]} /api/db/:name/resources/:resource${op === 'create' ? '' : '/:id'}`;
+  return `${RECORD_OPERATION_METHODS[op]} /api/db/:name/resources/:resource${op === 'create' ? '' : '/:id'}`;
 }
 
 /**
@@ -90,7 +89,7 @@ async function runRecord(op: RecordOperation, header: ChannelRequestHeader, body
   const validate = op === 'create' ? validatorsNow().resource : validatorsNow().record;
   if (!validate(params)) throw Errors.validation(problemsFromAjv(validate.errors ?? [], 'params'));
   const path = `/api/db/${header.name}/resources/${params.resource}${op === 'create' ? '' : `/${params.id}`}`;
-  const context = writeContext({ method: RECORD_METHODS[op], url: path, actor, body: parsed, hooks: new Set(), requestId: header.requestId });
+  const context = writeContext({ method: RECORD_OPERATION_METHODS[op], url: path, actor, body: parsed, hooks: new Set(), requestId: header.requestId });
   const { status, run } = RECORD_OPERATIONS[op];
   const result = await run(options.resources, { resource: params.resource!, id: params.id ?? '', body: parsed, context });
   return { status, payload: status === 204 ? '' : JSON.stringify(result.value), outbox: result.outboxed };
