@@ -1,11 +1,13 @@
 'use client';
 
+import type { GatewayStats } from '@dbforge/contracts';
 import Link from 'next/link';
 import { PageHeader } from '@/components/shell/page-header';
-import { EmptyState, ErrorState, LoadingState } from '@/components/ui/states';
+import { QueryView } from '@/components/ui/query-view';
+import { EmptyState } from '@/components/ui/states';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { useMeQuery } from '@/data/auth/me-query';
-import { useDatabasesQuery } from '@/data/databases/databases-query';
+import { useDatabasesQuery, type DatabaseInfo } from '@/data/databases/databases-query';
 import { useGatewayStatsQuery } from '@/data/gateway/gateway-stats-query';
 import { formatBytes, formatCount, formatUptime } from '@/lib/format';
 
@@ -48,6 +50,26 @@ function CountTable({ caption, keyLabel, counts }: { caption: string; keyLabel: 
   );
 }
 
+function GatewayCounters({ stats }: { stats: GatewayStats }) {
+  return (
+    <>
+      <dl className="grid grid-cols-2 gap-4 md:grid-cols-4">
+        <Stat label="Uptime" value={formatUptime(stats.uptime_seconds)} />
+        <Stat label="Requests" value={formatCount(stats.total_requests)} />
+        <Stat label="Errors" value={formatCount(stats.total_errors)} />
+        <Stat
+          label="Error rate"
+          value={stats.total_requests === 0 ? '—' : `${((stats.total_errors / stats.total_requests) * 100).toFixed(1)} %`}
+        />
+      </dl>
+      <div className="grid gap-4 lg:grid-cols-2">
+        <CountTable caption="Requests by endpoint" keyLabel="Endpoint" counts={stats.requests_by_endpoint} />
+        <CountTable caption="Errors by type" keyLabel="Code" counts={stats.errors_by_type} />
+      </div>
+    </>
+  );
+}
+
 /** The gateway's counters and every database's state, refreshed every two seconds. */
 export function MonitorView() {
   const me = useMeQuery();
@@ -62,74 +84,63 @@ export function MonitorView() {
       <div className="space-y-6">
         {statsHidden ? (
           <p className="text-sm text-zinc-600 dark:text-zinc-400">The gateway’s counters span every tenant, so only the platform admin sees them.</p>
-        ) : stats.isPending ? (
-          <LoadingState label="Loading gateway stats…" />
-        ) : stats.isError ? (
-          <ErrorState title="The gateway stats could not be loaded." error={stats.error} onRetry={() => void stats.refetch()} />
         ) : (
-          <>
-            <dl className="grid grid-cols-2 gap-4 md:grid-cols-4">
-              <Stat label="Uptime" value={formatUptime(stats.data.uptime_seconds)} />
-              <Stat label="Requests" value={formatCount(stats.data.total_requests)} />
-              <Stat label="Errors" value={formatCount(stats.data.total_errors)} />
-              <Stat
-                label="Error rate"
-                value={stats.data.total_requests === 0 ? '—' : `${((stats.data.total_errors / stats.data.total_requests) * 100).toFixed(1)} %`}
-              />
-            </dl>
-            <div className="grid gap-4 lg:grid-cols-2">
-              <CountTable caption="Requests by endpoint" keyLabel="Endpoint" counts={stats.data.requests_by_endpoint} />
-              <CountTable caption="Errors by type" keyLabel="Code" counts={stats.data.errors_by_type} />
-            </div>
-          </>
+          <QueryView query={stats} loadingLabel="Loading gateway stats…" errorTitle="The gateway stats could not be loaded.">
+            {(counters) => <GatewayCounters stats={counters} />}
+          </QueryView>
         )}
         <section aria-labelledby="monitor-databases" className="space-y-2">
           <h2 id="monitor-databases" className="text-lg font-semibold">
             Databases
           </h2>
-          {databases.isPending ? (
-            <LoadingState label="Loading databases…" />
-          ) : databases.isError ? (
-            <ErrorState title="The databases could not be loaded." error={databases.error} onRetry={() => void databases.refetch()} />
-          ) : databases.data.length === 0 ? (
-            <EmptyState title="No databases yet" />
-          ) : (
-            <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-              <table className="w-full text-left text-sm">
-                <caption className="sr-only">Database state</caption>
-                <thead className="text-xs text-zinc-500 dark:text-zinc-400">
-                  <tr>
-                    <th scope="col" className="px-4 py-1.5 font-medium">Name</th>
-                    <th scope="col" className="px-4 py-1.5 font-medium">Status</th>
-                    <th scope="col" className="px-4 py-1.5 font-medium">Engine</th>
-                    <th scope="col" className="px-4 py-1.5 text-right font-medium">Size</th>
-                    <th scope="col" className="px-4 py-1.5 text-right font-medium">Statement timeout</th>
-                    <th scope="col" className="px-4 py-1.5 text-right font-medium">Max rows</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-                  {[...databases.data]
-                    .sort((a, b) => b.size_bytes - a.size_bytes)
-                    .map((db) => (
-                      <tr key={db.name}>
-                        <th scope="row" className="px-4 py-1.5 font-medium">
-                          <Link href={`/databases/${encodeURIComponent(db.name)}/sql`} className="text-indigo-700 hover:underline dark:text-indigo-300">
-                            {db.name}
-                          </Link>
-                        </th>
-                        <td className="px-4 py-1.5"><StatusBadge status={db.status} /></td>
-                        <td className="px-4 py-1.5">{db.engine}</td>
-                        <td className="px-4 py-1.5 text-right tabular-nums">{formatBytes(db.size_bytes)}</td>
-                        <td className="px-4 py-1.5 text-right tabular-nums">{formatCount(db.settings.statement_timeout_ms)} ms</td>
-                        <td className="px-4 py-1.5 text-right tabular-nums">{formatCount(db.settings.max_result_rows)}</td>
-                      </tr>
-                    ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <QueryView
+            query={databases}
+            loadingLabel="Loading databases…"
+            errorTitle="The databases could not be loaded."
+            empty={<EmptyState title="No databases yet" />}
+          >
+            {(list) => <DatabaseStateTable databases={list} />}
+          </QueryView>
         </section>
       </div>
     </>
+  );
+}
+
+function DatabaseStateTable({ databases }: { databases: DatabaseInfo[] }) {
+  return (
+    <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+      <table className="w-full text-left text-sm">
+        <caption className="sr-only">Database state</caption>
+        <thead className="text-xs text-zinc-500 dark:text-zinc-400">
+          <tr>
+            <th scope="col" className="px-4 py-1.5 font-medium">Name</th>
+            <th scope="col" className="px-4 py-1.5 font-medium">Status</th>
+            <th scope="col" className="px-4 py-1.5 font-medium">Engine</th>
+            <th scope="col" className="px-4 py-1.5 text-right font-medium">Size</th>
+            <th scope="col" className="px-4 py-1.5 text-right font-medium">Statement timeout</th>
+            <th scope="col" className="px-4 py-1.5 text-right font-medium">Max rows</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+          {[...databases]
+            .sort((a, b) => b.size_bytes - a.size_bytes)
+            .map((db) => (
+              <tr key={db.name}>
+                <th scope="row" className="px-4 py-1.5 font-medium">
+                  <Link href={`/databases/${encodeURIComponent(db.name)}/sql`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+                    {db.name}
+                  </Link>
+                </th>
+                <td className="px-4 py-1.5"><StatusBadge status={db.status} /></td>
+                <td className="px-4 py-1.5">{db.engine}</td>
+                <td className="px-4 py-1.5 text-right tabular-nums">{formatBytes(db.size_bytes)}</td>
+                <td className="px-4 py-1.5 text-right tabular-nums">{formatCount(db.settings.statement_timeout_ms)} ms</td>
+                <td className="px-4 py-1.5 text-right tabular-nums">{formatCount(db.settings.max_result_rows)}</td>
+              </tr>
+            ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -3,7 +3,8 @@
 import type { TableDetail, TableSummary } from '@dbforge/contracts';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
-import { EmptyState, ErrorState, LoadingState } from '@/components/ui/states';
+import { QueryView } from '@/components/ui/query-view';
+import { EmptyState } from '@/components/ui/states';
 import { useTableQueries, useTableQuery } from '@/data/tables/table-query';
 import { useTablesQuery } from '@/data/tables/tables-query';
 import { formatCount } from '@/lib/format';
@@ -18,27 +19,54 @@ export function SchemaView({ database }: { database: string }) {
   const names = tables.data?.tables.map((t) => t.name) ?? [];
   const details = useTableQueries(database, names);
 
-  if (tables.isPending) return <LoadingState label="Loading tables…" />;
-  if (tables.isError) return <ErrorState title="The tables could not be loaded." error={tables.error} onRetry={() => void tables.refetch()} />;
-  if (tables.data.tables.length === 0) {
-    return (
-      <EmptyState title="No tables yet">
-        Create one in the{' '}
-        <Link className="underline" href={`/databases/${encodeURIComponent(database)}/sql`}>
-          SQL editor
-        </Link>
-        .
-      </EmptyState>
-    );
-  }
-  const current = tables.data.tables.find((t) => t.name === selected) ?? tables.data.tables[0]!;
+  return (
+    <QueryView
+      query={tables}
+      loadingLabel="Loading tables…"
+      errorTitle="The tables could not be loaded."
+      empty={
+        <EmptyState title="No tables yet">
+          Create one in the{' '}
+          <Link className="underline" href={`/databases/${encodeURIComponent(database)}/sql`}>
+            SQL editor
+          </Link>
+          .
+        </EmptyState>
+      }
+      isEmpty={(list) => list.tables.length === 0}
+    >
+      {(list) => (
+        <SchemaBrowser
+          database={database}
+          tables={list.tables}
+          rowCounts={details.map((detail) => detail.data?.row_count)}
+          selected={selected}
+        />
+      )}
+    </QueryView>
+  );
+}
+
+/** The tables in a list with their row counts (in the order of `tables`), beside the selected one (else the first). */
+function SchemaBrowser({
+  database,
+  tables,
+  rowCounts,
+  selected,
+}: {
+  database: string;
+  tables: TableSummary[];
+  rowCounts: (number | undefined)[];
+  selected: string | undefined;
+}) {
+  const current = tables.find((t) => t.name === selected) ?? tables[0]!;
 
   return (
     <div className="grid gap-4 lg:grid-cols-[16rem_minmax(0,1fr)]">
       <nav aria-label="Tables" className="self-start rounded-md border border-zinc-200 bg-white p-2 dark:border-zinc-800 dark:bg-zinc-900">
         <ul className="space-y-0.5">
-          {tables.data.tables.map((table, index) => {
-            const rowCount = details[index]?.data?.row_count;
+          {tables.map((table, index) => {
+            const rowCount = rowCounts[index];
             const active = table.name === current.name;
             return (
               <li key={table.name}>
@@ -79,13 +107,9 @@ function TablePanel({ database, table }: { database: string; table: TableSummary
         </span>
       </div>
       <ColumnsTable table={table} />
-      {detail.isPending ? (
-        <LoadingState label="Loading indexes…" />
-      ) : detail.isError ? (
-        <ErrorState title="The table's details could not be loaded." error={detail.error} onRetry={() => void detail.refetch()} />
-      ) : (
-        <Relations detail={detail.data} />
-      )}
+      <QueryView query={detail} loadingLabel="Loading indexes…" errorTitle="The table's details could not be loaded.">
+        {(loaded) => <Relations detail={loaded} />}
+      </QueryView>
     </section>
   );
 }

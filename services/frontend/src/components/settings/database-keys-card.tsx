@@ -5,7 +5,8 @@ import { useState } from 'react';
 import { KeysTable } from '@/components/tenants/api-keys-card';
 import { CreateApiKeyDialog } from '@/components/tenants/create-api-key-dialog';
 import { Card } from '@/components/ui/card';
-import { EmptyState, ErrorState, LoadingState } from '@/components/ui/states';
+import { QueryView } from '@/components/ui/query-view';
+import { EmptyState, LoadingState } from '@/components/ui/states';
 import { useApiKeysQuery } from '@/data/tenants/api-keys';
 import type { WhoAmI } from '@/data/auth/me-query';
 import { grantableScopes } from '@/lib/access';
@@ -26,9 +27,11 @@ export function DatabaseKeysCard({
   canManage: boolean;
   me: WhoAmI | undefined;
 }) {
-  const keys = useApiKeysQuery(tenant ?? '', { enabled: canManage && tenant !== undefined });
+  const keys = useApiKeysQuery(tenant ?? '', {
+    enabled: canManage && tenant !== undefined,
+    select: (all) => all.filter((key) => key.database === database),
+  });
   const [notice, setNotice] = useState('');
-  const mine = keys.data?.filter((key) => key.database === database) ?? [];
 
   return (
     <Card
@@ -64,14 +67,20 @@ export function DatabaseKeysCard({
           <p role="status" className="text-sm text-emerald-700 empty:hidden dark:text-emerald-400">
             {notice}
           </p>
-          {tenant === undefined || keys.isPending ? (
+          {tenant === undefined ? (
+            // The tenant comes with the database's details; until they load, there is no list to ask for.
             <LoadingState label="Loading API keys…" />
-          ) : keys.isError ? (
-            <ErrorState title="The API keys could not be loaded." error={keys.error} onRetry={() => void keys.refetch()} />
-          ) : mine.length === 0 ? (
-            <EmptyState title="No keys for this database yet">Create one for an application with “New API key”.</EmptyState>
           ) : (
-            <KeysTable tenant={tenant} keys={mine} asOf={keys.dataUpdatedAt} onRevoked={(name) => setNotice(`API key ${name} revoked.`)} showDatabase={false} />
+            <QueryView
+              query={keys}
+              loadingLabel="Loading API keys…"
+              errorTitle="The API keys could not be loaded."
+              empty={<EmptyState title="No keys for this database yet">Create one for an application with “New API key”.</EmptyState>}
+            >
+              {(mine) => (
+                <KeysTable tenant={tenant} keys={mine} asOf={keys.dataUpdatedAt} onRevoked={(name) => setNotice(`API key ${name} revoked.`)} showDatabase={false} />
+              )}
+            </QueryView>
           )}
         </div>
       )}

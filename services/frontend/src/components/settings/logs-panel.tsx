@@ -2,7 +2,7 @@
 
 import { useId, useState } from 'react';
 import { Button } from '@/components/ui/button';
-import { ErrorState, LoadingState } from '@/components/ui/states';
+import { QueryView } from '@/components/ui/query-view';
 import { useDatabaseLogsQuery } from '@/data/databases/database-logs-query';
 
 const TAILS = [50, 100, 500, 1000] as const;
@@ -39,22 +39,24 @@ export function LogsPanel({ database }: { database: string }) {
           Refresh
         </Button>
       </div>
-      {logs.isPending ? (
-        <LoadingState label="Loading the log…" />
-      ) : logs.isError ? (
-        <ErrorState title="The log could not be loaded." error={logs.error} onRetry={() => void logs.refetch()} />
-      ) : logs.data.lines.length === 0 ? (
-        <p className="text-sm text-zinc-500 dark:text-zinc-400">The worker has logged nothing yet.</p>
-      ) : (
-        // Focusable so that keyboard users can scroll it.
-        <pre
-          tabIndex={0}
-          aria-label="Worker log"
-          className="max-h-96 overflow-auto rounded-md bg-zinc-950 p-3 font-mono text-xs leading-relaxed text-zinc-100"
-        >
-          {logs.data.lines.join('\n')}
-        </pre>
-      )}
+      <QueryView
+        query={logs}
+        loadingLabel="Loading the log…"
+        errorTitle="The log could not be loaded."
+        empty={<p className="text-sm text-zinc-500 dark:text-zinc-400">The worker has logged nothing yet.</p>}
+        isEmpty={(log) => log.lines.length === 0}
+      >
+        {(log) => (
+          // Focusable so that keyboard users can scroll it.
+          <pre
+            tabIndex={0}
+            aria-label="Worker log"
+            className="max-h-96 overflow-auto rounded-md bg-zinc-950 p-3 font-mono text-xs leading-relaxed text-zinc-100"
+          >
+            {log.lines.join('\n')}
+          </pre>
+        )}
+      </QueryView>
     </div>
   );
 }

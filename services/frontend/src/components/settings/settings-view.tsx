@@ -4,7 +4,8 @@ import { useRouter } from 'next/navigation';
 import { useDatabaseAccess } from '@/components/database/use-database-access';
 import { PruneDatabaseDialog } from '@/components/databases/prune-database-dialog';
 import { Card } from '@/components/ui/card';
-import { ErrorState, LoadingState } from '@/components/ui/states';
+import { QueryView } from '@/components/ui/query-view';
+import { LoadingState } from '@/components/ui/states';
 import { useDatabaseQuery } from '@/data/databases/database-query';
 import { DatabaseKeysCard } from './database-keys-card';
 import { LimitsForm } from './limits-form';
@@ -19,13 +20,9 @@ export function SettingsView({ database }: { database: string }) {
   return (
     <div className="space-y-6">
       <Card title="Limits" id="limits-title">
-        {info.isPending ? (
-          <LoadingState label="Loading limits…" />
-        ) : info.isError ? (
-          <ErrorState title="The limits could not be loaded." error={info.error} onRetry={() => void info.refetch()} />
-        ) : (
-          <LimitsForm database={database} settings={info.data.settings} />
-        )}
+        <QueryView query={info} loadingLabel="Loading limits…" errorTitle="The limits could not be loaded.">
+          {(details) => <LimitsForm database={database} settings={details.settings} />}
+        </QueryView>
       </Card>
       {access.pending ? (
         <LoadingState label="Loading API keys and webhooks…" />

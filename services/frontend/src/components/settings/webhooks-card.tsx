@@ -5,9 +5,11 @@ import { OneTimeSecret } from '@/components/tenants/one-time-secret';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { DataTable, type Column } from '@/components/ui/data-table';
 import { Dialog, DialogClose, DialogContent, DialogTrigger } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
-import { EmptyState, ErrorState, InlineError, LoadingState } from '@/components/ui/states';
+import { QueryView } from '@/components/ui/query-view';
+import { EmptyState, InlineError } from '@/components/ui/states';
 import { isApiError } from '@/data/fetcher';
 import { useSchemaQuery } from '@/data/resources/schema-query';
 import { useWebhookDeleteMutation, useWebhookPutMutation, useWebhooksQuery, type WebhookInfo } from '@/data/webhooks/webhooks';
@@ -77,15 +79,14 @@ export function WebhooksCard({ database, canManage }: { database: string; canMan
           <p role="status" className="text-sm text-emerald-700 empty:hidden dark:text-emerald-400">
             {notice}
           </p>
-          {hooks.isPending ? (
-            <LoadingState label="Loading webhooks…" />
-          ) : hooks.isError ? (
-            <ErrorState title="The webhooks could not be loaded." error={hooks.error} onRetry={() => void hooks.refetch()} />
-          ) : hooks.data.length === 0 ? (
-            <EmptyState title="No webhooks yet">Set one with “New webhook”.</EmptyState>
-          ) : (
-            <WebhooksTable database={database} webhooks={hooks.data} onChanged={setNotice} />
-          )}
+          <QueryView
+            query={hooks}
+            loadingLabel="Loading webhooks…"
+            errorTitle="The webhooks could not be loaded."
+            empty={<EmptyState title="No webhooks yet">Set one with “New webhook”.</EmptyState>}
+          >
+            {(list) => <WebhooksTable database={database} webhooks={list} onChanged={setNotice} />}
+          </QueryView>
         </div>
       )}
     </Card>
@@ -94,62 +95,39 @@ export function WebhooksCard({ database, canManage }: { database: string; canMan
 
 function WebhooksTable({ database, webhooks, onChanged }: { database: string; webhooks: WebhookInfo[]; onChanged: (notice: string) => void }) {
   const remove = useWebhookDeleteMutation();
-  return (
-    <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
-      <table className="w-full text-left text-sm">
-        <caption className="sr-only">Webhooks</caption>
-        <thead className="border-b border-zinc-200 text-xs tracking-wide text-zinc-500 uppercase dark:border-zinc-800 dark:text-zinc-400">
-          <tr>
-            <th scope="col" className="px-4 py-2 font-medium">Hook</th>
-            <th scope="col" className="px-4 py-2 font-medium">URL</th>
-            <th scope="col" className="px-4 py-2 font-medium">Created</th>
-            <th scope="col" className="px-4 py-2 font-medium">Updated</th>
-            <th scope="col" className="px-4 py-2 font-medium">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">
-          {[...webhooks]
-            .sort((a, b) => a.hook.localeCompare(b.hook))
-            .map((webhook) => (
-              <tr key={webhook.hook}>
-                <th scope="row" className="px-4 py-2 font-mono font-medium">
-                  {webhook.hook}
-                </th>
-                <td className="max-w-80 truncate px-4 py-2 font-mono text-xs" title={webhook.url}>
-                  {webhook.url}
-                </td>
-                <td className="px-4 py-2">
-                  <time dateTime={webhook.created_at}>{formatDateTime(webhook.created_at)}</time>
-                </td>
-                <td className="px-4 py-2">
-                  <time dateTime={webhook.updated_at}>{formatDateTime(webhook.updated_at)}</time>
-                </td>
-                <td className="px-4 py-2 text-right whitespace-nowrap">
-                  <WebhookDialog database={database} existing={webhook} onSaved={onChanged} />
-                  <ConfirmDialog
-                    trigger={
-                      <Button variant="ghost" size="sm" aria-label={`Delete webhook ${webhook.hook}`}>
-                        Delete
-                      </Button>
-                    }
-                    title={`Delete the webhook of ${webhook.hook}?`}
-                    description="The hook is skipped from then on: before-hooks no longer decide, after-hooks are not delivered."
-                    confirmLabel="Delete webhook"
-                    pendingLabel="Deleting…"
-                    onConfirm={async () => {
-                      await remove.mutateAsync({ database, hook: webhook.hook });
-                      onChanged(`Webhook ${webhook.hook} deleted.`);
-                    }}
-                  />
-                </td>
-              </tr>
-            ))}
-        </tbody>
-      </table>
-    </div>
-  );
+  const columns: Column<WebhookInfo>[] = [
+    { header: 'Hook', className: 'font-mono', cell: (webhook) => webhook.hook },
+    { header: 'URL', className: 'max-w-80 truncate font-mono text-xs', title: (webhook) => webhook.url, cell: (webhook) => webhook.url },
+    { header: 'Created', cell: (webhook) => <time dateTime={webhook.created_at}>{formatDateTime(webhook.created_at)}</time> },
+    { header: 'Updated', cell: (webhook) => <time dateTime={webhook.updated_at}>{formatDateTime(webhook.updated_at)}</time> },
+    {
+      header: 'Actions',
+      hideHeader: true,
+      className: 'text-right whitespace-nowrap',
+      cell: (webhook) => (
+        <>
+          <WebhookDialog database={database} existing={webhook} onSaved={onChanged} />
+          <ConfirmDialog
+            trigger={
+              <Button variant="ghost" size="sm" aria-label={`Delete webhook ${webhook.hook}`}>
+                Delete
+              </Button>
+            }
+            title={`Delete the webhook of ${webhook.hook}?`}
+            description="The hook is skipped from then on: before-hooks no longer decide, after-hooks are not delivered."
+            confirmLabel="Delete webhook"
+            pendingLabel="Deleting…"
+            onConfirm={async () => {
+              await remove.mutateAsync({ database, hook: webhook.hook });
+              onChanged(`Webhook ${webhook.hook} deleted.`);
+            }}
+          />
+        </>
+      ),
+    },
+  ];
+  const sorted = [...webhooks].sort((a, b) => a.hook.localeCompare(b.hook));
+  return <DataTable caption="Webhooks" columns={columns} rows={sorted} rowKey={(webhook) => webhook.hook} />;
 }
 
 /** "New webhook" (or "Change" of one): the hook, the URL and an optional secret; a generated secret is shown once. */

@@ -4,7 +4,9 @@ import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
-import { EmptyState, ErrorState, LoadingState } from '@/components/ui/states';
+import { DataTable, type Column } from '@/components/ui/data-table';
+import { QueryView } from '@/components/ui/query-view';
+import { EmptyState } from '@/components/ui/states';
 import { useApiKeyRevokeMutation, useApiKeysQuery, type ApiKey } from '@/data/tenants/api-keys';
 import { scopeLabel, type KeyScope } from '@/lib/access';
 import { keyStatus, sortKeys, type KeyStatus } from '@/lib/api-keys';
@@ -55,20 +57,16 @@ export function ApiKeysCard({
           <p role="status" className="text-sm text-emerald-700 empty:hidden dark:text-emerald-400">
             {notice}
           </p>
-          {keys.isPending ? (
-            <LoadingState label="Loading API keys…" />
-          ) : keys.isError ? (
-            <ErrorState title="The API keys could not be loaded." error={keys.error} onRetry={() => void keys.refetch()} />
-          ) : keys.data.length === 0 ? (
-            <EmptyState title="No API keys yet">Create one for an application with “New API key”.</EmptyState>
-          ) : (
-            <KeysTable
-              tenant={tenant}
-              keys={keys.data}
-              asOf={keys.dataUpdatedAt}
-              onRevoked={(name) => setNotice(`API key ${name} revoked.`)}
-            />
-          )}
+          <QueryView
+            query={keys}
+            loadingLabel="Loading API keys…"
+            errorTitle="The API keys could not be loaded."
+            empty={<EmptyState title="No API keys yet">Create one for an application with “New API key”.</EmptyState>}
+          >
+            {(list) => (
+              <KeysTable tenant={tenant} keys={list} asOf={keys.dataUpdatedAt} onRevoked={(name) => setNotice(`API key ${name} revoked.`)} />
+            )}
+          </QueryView>
         </div>
       )}
     </Card>
@@ -93,76 +91,55 @@ export function KeysTable({
 }) {
   const revoke = useApiKeyRevokeMutation();
   const now = asOf;
-  return (
-    <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
-      <table className="w-full text-left text-sm">
-        <caption className="sr-only">API keys</caption>
-        <thead className="border-b border-zinc-200 text-xs tracking-wide text-zinc-500 uppercase dark:border-zinc-800 dark:text-zinc-400">
-          <tr>
-            <th scope="col" className="px-4 py-2 font-medium">Name</th>
-            <th scope="col" className="px-4 py-2 font-medium">Prefix</th>
-            <th scope="col" className="px-4 py-2 font-medium">Scope</th>
-            {showDatabase ? <th scope="col" className="px-4 py-2 font-medium">Database</th> : null}
-            <th scope="col" className="px-4 py-2 font-medium">Expires</th>
-            <th scope="col" className="px-4 py-2 font-medium">Last used</th>
-            <th scope="col" className="px-4 py-2 font-medium">Status</th>
-            <th scope="col" className="px-4 py-2 font-medium">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">
-          {sortKeys(keys, now).map((key) => {
-            const status = keyStatus(key, now);
-            return (
-              <tr key={key.id}>
-                <th scope="row" className="px-4 py-2 font-medium">
-                  {key.name}
-                </th>
-                <td className="px-4 py-2 font-mono text-xs">{key.prefix}…</td>
-                <td className="px-4 py-2">{scopeLabel(key.scope)}</td>
-                {showDatabase ? (
-                  <td className="px-4 py-2">{key.database ?? <span className="text-zinc-500 dark:text-zinc-400">All databases</span>}</td>
-                ) : null}
-                <td className="px-4 py-2">
-                  <When iso={key.expires_at} never="Never" />
-                </td>
-                <td className="px-4 py-2">
-                  <When iso={key.last_used_at} never="Never" />
-                </td>
-                <td className="px-4 py-2">
-                  <span className={cn('inline-flex rounded-full px-2 py-0.5 text-xs font-medium', STATUS_TONES[status])}>{STATUS_LABELS[status]}</span>
-                  {key.revoked_at !== null ? (
-                    <span className="sr-only">
-                      {' '}
-                      on {formatDateTime(key.revoked_at)}
-                    </span>
-                  ) : null}
-                </td>
-                <td className="px-4 py-2 text-right">
-                  {status === 'revoked' ? null : (
-                    <ConfirmDialog
-                      trigger={
-                        <Button variant="ghost" size="sm" aria-label={`Revoke ${key.name} (${key.prefix})`}>
-                          Revoke
-                        </Button>
-                      }
-                      title={`Revoke ${key.name}?`}
-                      description="Every application that uses this key is refused from now on. This can't be undone."
-                      confirmLabel="Revoke key"
-                      pendingLabel="Revoking…"
-                      onConfirm={async () => {
-                        await revoke.mutateAsync({ tenant, keyId: key.id });
-                        onRevoked(key.name);
-                      }}
-                    />
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
-  );
+  const columns: Column<ApiKey>[] = [
+    { header: 'Name', cell: (key) => key.name },
+    { header: 'Prefix', className: 'font-mono text-xs', cell: (key) => `${key.prefix}…` },
+    { header: 'Scope', cell: (key) => scopeLabel(key.scope) },
+    ...(showDatabase
+      ? [{ header: 'Database', cell: (key: ApiKey) => key.database ?? <span className="text-zinc-500 dark:text-zinc-400">All databases</span> }]
+      : []),
+    { header: 'Expires', cell: (key) => <When iso={key.expires_at} never="Never" /> },
+    { header: 'Last used', cell: (key) => <When iso={key.last_used_at} never="Never" /> },
+    {
+      header: 'Status',
+      cell: (key) => {
+        const status = keyStatus(key, now);
+        return (
+          <>
+            <span className={cn('inline-flex rounded-full px-2 py-0.5 text-xs font-medium', STATUS_TONES[status])}>{STATUS_LABELS[status]}</span>
+            {key.revoked_at !== null ? (
+              <span className="sr-only">
+                {' '}
+                on {formatDateTime(key.revoked_at)}
+              </span>
+            ) : null}
+          </>
+        );
+      },
+    },
+    {
+      header: 'Actions',
+      hideHeader: true,
+      className: 'text-right',
+      cell: (key) =>
+        keyStatus(key, now) === 'revoked' ? null : (
+          <ConfirmDialog
+            trigger={
+              <Button variant="ghost" size="sm" aria-label={`Revoke ${key.name} (${key.prefix})`}>
+                Revoke
+              </Button>
+            }
+            title={`Revoke ${key.name}?`}
+            description="Every application that uses this key is refused from now on. This can't be undone."
+            confirmLabel="Revoke key"
+            pendingLabel="Revoking…"
+            onConfirm={async () => {
+              await revoke.mutateAsync({ tenant, keyId: key.id });
+              onRevoked(key.name);
+            }}
+          />
+        ),
+    },
+  ];
+  return <DataTable caption="API keys" columns={columns} rows={sortKeys(keys, now)} rowKey={(key) => key.id} />;
 }

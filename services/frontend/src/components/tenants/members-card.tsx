@@ -4,9 +4,11 @@ import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { DataTable, type Column } from '@/components/ui/data-table';
 import { Field } from '@/components/ui/field';
+import { QueryView } from '@/components/ui/query-view';
 import { SelectField } from '@/components/ui/select-field';
-import { EmptyState, ErrorState, InlineError, LoadingState } from '@/components/ui/states';
+import { EmptyState, InlineError } from '@/components/ui/states';
 import type { WhoAmI } from '@/data/auth/me-query';
 import { isApiError } from '@/data/fetcher';
 import { useMemberPutMutation, useMemberRemoveMutation, useMembersQuery, type Member } from '@/data/tenants/members';
@@ -29,15 +31,14 @@ export function MembersCard({ tenant, canManage, me }: { tenant: string; canMana
         <p role="status" className="text-sm text-emerald-700 empty:hidden dark:text-emerald-400">
           {notice}
         </p>
-        {members.isPending ? (
-          <LoadingState label="Loading members…" />
-        ) : members.isError ? (
-          <ErrorState title="The members could not be loaded." error={members.error} onRetry={() => void members.refetch()} />
-        ) : members.data.length === 0 ? (
-          <EmptyState title="No members yet">{canManage ? 'Add the first one above.' : null}</EmptyState>
-        ) : (
-          <MembersTable tenant={tenant} members={members.data} canManage={canManage} me={me} onDone={setNotice} />
-        )}
+        <QueryView
+          query={members}
+          loadingLabel="Loading members…"
+          errorTitle="The members could not be loaded."
+          empty={<EmptyState title="No members yet">{canManage ? 'Add the first one above.' : null}</EmptyState>}
+        >
+          {(list) => <MembersTable tenant={tenant} members={list} canManage={canManage} me={me} onDone={setNotice} />}
+        </QueryView>
       </div>
     </Card>
   );
@@ -147,90 +148,81 @@ function MembersTable({
     }
   }
 
+  const isYou = (member: Member) => me?.kind === 'user' && me.id === member.user_id;
+  const columns: Column<Member>[] = [
+    {
+      header: 'Email',
+      cell: (member) => (
+        <>
+          {member.email}
+          {isYou(member) ? (
+            <>
+              {' '}
+              <span className="ml-1 text-xs font-normal text-zinc-500 dark:text-zinc-400">(you)</span>
+            </>
+          ) : null}
+        </>
+      ),
+    },
+    {
+      header: 'Role',
+      cell: (member) =>
+        canManage ? (
+          <SelectField
+            label={`Role of ${member.email}`}
+            hideLabel
+            className="w-36"
+            value={member.role}
+            disabled={put.isPending}
+            onChange={(event) => void changeRole(member, event.target.value as MemberRole)}
+          >
+            {MEMBER_ROLES.map((r) => (
+              <option key={r.value} value={r.value}>
+                {r.label}
+              </option>
+            ))}
+          </SelectField>
+        ) : (
+          roleLabel(member.role)
+        ),
+    },
+    { header: 'Added', cell: (member) => <time dateTime={member.created_at}>{formatDateTime(member.created_at)}</time> },
+    ...(canManage
+      ? [
+          {
+            header: 'Actions',
+            hideHeader: true,
+            className: 'text-right',
+            cell: (member: Member) => (
+              <ConfirmDialog
+                trigger={
+                  <Button variant="ghost" size="sm" aria-label={`Remove ${member.email}`}>
+                    Remove
+                  </Button>
+                }
+                title={`Remove ${member.email}?`}
+                description={
+                  isYou(member)
+                    ? 'You lose access to this tenant and its databases at once.'
+                    : 'They lose access to this tenant and its databases at once. Their account stays, with any other tenants.'
+                }
+                confirmLabel="Remove member"
+                pendingLabel="Removing…"
+                onConfirm={async () => {
+                  await remove.mutateAsync({ tenant, userId: member.user_id });
+                  onDone(`${member.email} removed.`);
+                }}
+              />
+            ),
+          },
+        ]
+      : []),
+  ];
+
   return (
     <div className="space-y-3">
       {put.error ? <InlineError>{put.error.message}</InlineError> : null}
-      <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
-        <table className="w-full text-left text-sm">
-          <caption className="sr-only">Members</caption>
-          <thead className="border-b border-zinc-200 text-xs tracking-wide text-zinc-500 uppercase dark:border-zinc-800 dark:text-zinc-400">
-            <tr>
-              <th scope="col" className="px-4 py-2 font-medium">Email</th>
-              <th scope="col" className="px-4 py-2 font-medium">Role</th>
-              <th scope="col" className="px-4 py-2 font-medium">Added</th>
-              {canManage ? (
-                <th scope="col" className="px-4 py-2 font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">
-            {sorted.map((member) => {
-              const you = me?.kind === 'user' && me.id === member.user_id;
-              return (
-                <tr key={member.user_id}>
-                  <th scope="row" className="px-4 py-2 font-medium">
-                    {member.email}
-                    {you ? (
-                      <>
-                        {' '}
-                        <span className="ml-1 text-xs font-normal text-zinc-500 dark:text-zinc-400">(you)</span>
-                      </>
-                    ) : null}
-                  </th>
-                  <td className="px-4 py-2">
-                    {canManage ? (
-                      <SelectField
-                        label={`Role of ${member.email}`}
-                        hideLabel
-                        className="w-36"
-                        value={member.role}
-                        disabled={put.isPending}
-                        onChange={(event) => void changeRole(member, event.target.value as MemberRole)}
-                      >
-                        {MEMBER_ROLES.map((r) => (
-                          <option key={r.value} value={r.value}>
-                            {r.label}
-                          </option>
-                        ))}
-                      </SelectField>
-                    ) : (
-                      roleLabel(member.role)
-                    )}
-                  </td>
-                  <td className="px-4 py-2">
-                    <time dateTime={member.created_at}>{formatDateTime(member.created_at)}</time>
-                  </td>
-                  {canManage ? (
-                    <td className="px-4 py-2 text-right">
-                      <ConfirmDialog
-                        trigger={
-                          <Button variant="ghost" size="sm" aria-label={`Remove ${member.email}`}>
-                            Remove
-                          </Button>
-                        }
-                        title={`Remove ${member.email}?`}
-                        description={
-                          you
-                            ? 'You lose access to this tenant and its databases at once.'
-                            : 'They lose access to this tenant and its databases at once. Their account stays, with any other tenants.'
-                        }
-                        confirmLabel="Remove member"
-                        pendingLabel="Removing…"
-                        onConfirm={async () => {
-                          await remove.mutateAsync({ tenant, userId: member.user_id });
-                          onDone(`${member.email} removed.`);
-                        }}
-                      />
-                    </td>
-                  ) : null}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Members" columns={columns} rows={sorted} rowKey={(member) => member.user_id} />
     </div>
   );
 }

@@ -10,8 +10,9 @@ export function getApiKeys(tenant: string, signal?: AbortSignal): Promise<ApiKey
   return gatewayFetch<ApiKey[]>(`/admin/tenants/${seg(tenant)}/keys`, signal ? { signal } : {});
 }
 
-export function useApiKeysQuery(tenant: string, { enabled = true }: { enabled?: boolean } = {}) {
-  return useQuery({ queryKey: tenantKeys.apiKeys(tenant), queryFn: ({ signal }) => getApiKeys(tenant, signal), enabled });
+/** `select` picks from the list (one database's keys, say) without a request or a cache entry of its own. */
+export function useApiKeysQuery<T = ApiKey[]>(tenant: string, { enabled = true, select }: { enabled?: boolean; select?: (keys: ApiKey[]) => T } = {}) {
+  return useQuery({ queryKey: tenantKeys.apiKeys(tenant), queryFn: ({ signal }) => getApiKeys(tenant, signal), enabled, select });
 }
 
 export interface CreateApiKeyVariables {
