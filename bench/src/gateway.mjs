@@ -3,13 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, startProcess, tempDir } from './processes.mjs';
 
+/** How the gateway is started: its Node flags, as in its Dockerfile and `npm start` (docs/CONFIGURATION.md), and its entry. */
+export const GATEWAY_ARGS = ['--max-semi-space-size=32', path.join(ROOT, 'services/gateway/dist/server.js')];
+
 /** Starts a real gateway on a free port with its own data directory; `stop()` also removes the directory. */
 export async function startBenchGateway(env = {}) {
   const work = tempDir();
   const key = `bench-${crypto.randomBytes(16).toString('hex')}`;
   const gateway = await startProcess(
-    // The gateway's Node flags, as in its Dockerfile and `npm start` (docs/CONFIGURATION.md).
-    ['--max-semi-space-size=32', path.join(ROOT, 'services/gateway/dist/server.js')],
+    GATEWAY_ARGS,
     {
       DBFORGE_PORT: '0',
       DBFORGE_DATA_DIR: path.join(work, 'data'),

@@ -10,7 +10,7 @@ import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import Database from 'better-sqlite3';
 import { ROOT, secret, startProcess, tempDir } from './processes.mjs';
-import { checker } from './gateway.mjs';
+import { checker, GATEWAY_ARGS } from './gateway.mjs';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,16,64').split(',').map(Number);
@@ -112,8 +112,7 @@ try {
   stops.push(direct.stop);
 
   const gateway = await startProcess(
-    // The gateway's Node flags, as in its Dockerfile and `npm start` (docs/CONFIGURATION.md).
-    ['--max-semi-space-size=32', path.join(ROOT, 'services/gateway/dist/server.js')],
+    GATEWAY_ARGS,
     {
       DBFORGE_PORT: '0',
       DBFORGE_DATA_DIR: path.join(work, 'gateway-data'),

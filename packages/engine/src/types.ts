@@ -81,8 +81,9 @@ export interface OpenOptions {
   /** SQLite's `synchronous` in WAL mode: FULL survives power loss, NORMAL survives a crash of the process. */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
   /**
-   * Most memory SQLite's page cache may take, in MiB (default `Defaults.sqliteCacheMb`). It grows only as pages are used: an idle database
-   * keeps little; a large write transaction (a bulk insert with its events) stays in memory up to it.
+   * Most memory SQLite's page cache may take, in MiB (default `Defaults.sqliteCacheMb`). It grows only as pages are
+   * used: an idle database keeps little; a large write transaction (a bulk insert with its events) stays in memory up
+   * to it.
    */
   sqliteCacheMb?: number | undefined;
   /** A DuckDB statement running longer than this is interrupted (SQLite statements are stopped by the gateway). */

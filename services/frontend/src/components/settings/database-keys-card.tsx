@@ -2,10 +2,9 @@
 
 import Link from 'next/link';
 import { useState } from 'react';
-import { KeysTable } from '@/components/tenants/api-keys-card';
+import { KeysList } from '@/components/tenants/api-keys-card';
 import { CreateApiKeyDialog } from '@/components/tenants/create-api-key-dialog';
 import { Card } from '@/components/ui/card';
-import { QueryView } from '@/components/ui/query-view';
 import { EmptyState, LoadingState } from '@/components/ui/states';
 import { useApiKeysQuery } from '@/data/tenants/api-keys';
 import type { WhoAmI } from '@/data/auth/me-query';
@@ -71,16 +70,13 @@ export function DatabaseKeysCard({
             // The tenant comes with the database's details; until they load, there is no list to ask for.
             <LoadingState label="Loading API keys…" />
           ) : (
-            <QueryView
-              query={keys}
-              loadingLabel="Loading API keys…"
-              errorTitle="The API keys could not be loaded."
+            <KeysList
+              tenant={tenant}
+              keys={keys}
               empty={<EmptyState title="No keys for this database yet">Create one for an application with “New API key”.</EmptyState>}
-            >
-              {(mine) => (
-                <KeysTable tenant={tenant} keys={mine} asOf={keys.dataUpdatedAt} onRevoked={(name) => setNotice(`API key ${name} revoked.`)} showDatabase={false} />
-              )}
-            </QueryView>
+              onRevoked={(name) => setNotice(`API key ${name} revoked.`)}
+              showDatabase={false}
+            />
           )}
         </div>
       )}

@@ -1,6 +1,7 @@
 'use client';
 
-import { useState } from 'react';
+import type { UseQueryResult } from '@tanstack/react-query';
+import { useState, type ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
@@ -57,24 +58,41 @@ export function ApiKeysCard({
           <p role="status" className="text-sm text-emerald-700 empty:hidden dark:text-emerald-400">
             {notice}
           </p>
-          <QueryView
-            query={keys}
-            loadingLabel="Loading API keys…"
-            errorTitle="The API keys could not be loaded."
+          <KeysList
+            tenant={tenant}
+            keys={keys}
             empty={<EmptyState title="No API keys yet">Create one for an application with “New API key”.</EmptyState>}
-          >
-            {(list) => (
-              <KeysTable tenant={tenant} keys={list} asOf={keys.dataUpdatedAt} onRevoked={(name) => setNotice(`API key ${name} revoked.`)} />
-            )}
-          </QueryView>
+            onRevoked={(name) => setNotice(`API key ${name} revoked.`)}
+          />
         </div>
       )}
     </Card>
   );
 }
 
+/** A list of API keys as its query has it: loading, the error, `empty`, or the keys' table. */
+export function KeysList({
+  tenant,
+  keys,
+  empty,
+  onRevoked,
+  showDatabase,
+}: {
+  tenant: string;
+  keys: UseQueryResult<ApiKey[]>;
+  empty: ReactNode;
+  onRevoked: (name: string) => void;
+  showDatabase?: boolean;
+}) {
+  return (
+    <QueryView query={keys} loadingLabel="Loading API keys…" errorTitle="The API keys could not be loaded." empty={empty}>
+      {(list) => <KeysTable tenant={tenant} keys={list} asOf={keys.dataUpdatedAt} onRevoked={onRevoked} showDatabase={showDatabase} />}
+    </QueryView>
+  );
+}
+
 /** API keys with their state, and a revoke button (behind a confirmation) on each that still works. */
-export function KeysTable({
+function KeysTable({
   tenant,
   keys,
   asOf,
