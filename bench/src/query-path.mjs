@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import Database from 'better-sqlite3';
 import { ROOT, secret, startProcess, tempDir } from './processes.mjs';
 import { checker, GATEWAY_ARGS } from './gateway.mjs';
 
@@ -19,16 +18,21 @@ const KEY = `bench-${secret()}`;
 /** Called directly, the worker needs what the gateway would send: its secret and the acting identity. */
 const ACTOR = JSON.stringify({ id: 'bench', kind: 'platform', roles: ['admin'], readonly: false });
 
-function seed(file) {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL NOT NULL)');
-  const insert = db.prepare('INSERT INTO items (id, name, price) VALUES (?, ?, ?)');
-  db.transaction(() => {
-    for (let i = 1; i <= ROWS; i++) insert.run(i, `item ${i}`, (i % 1000) / 10);
-  })();
-  db.close();
+/** The rows, loaded through an API's batch endpoint (the same statements for both copies). */
+async function loadRows(batchUrl, headers) {
+  const response = await fetch(batchUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({
+      statements: [
+        { sql: 'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL NOT NULL)' },
+        {
+          sql: `INSERT INTO items (id, name, price) SELECT value, 'item ' || value, (value % 1000) / 10.0 FROM (WITH RECURSIVE s(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM s WHERE value < ${ROWS}) SELECT value FROM s)`,
+        },
+      ],
+    }),
+  });
+  if (!response.ok) throw new Error(`loading rows through ${batchUrl} failed: ${await response.text()}`);
 }
 
 function pointSelect(url, connections, headers = {}) {
@@ -88,14 +92,12 @@ function summary(result) {
 const work = tempDir();
 const stops = [];
 try {
-  // The same rows twice: seeded in-process for the worker called directly, loaded through the API for the gateway's.
-  process.stdout.write(`seeding ${ROWS} rows...\n`);
-  seed(path.join(work, 'direct-data', 'data.sqlite'));
-
+  fs.mkdirSync(path.join(work, 'direct-data'));
   const hello = await startProcess([path.join(ROOT, 'bench/src/hello-world.mjs')], {}, /listening (\d+)/, 'hello-world');
   stops.push(hello.stop);
 
   const workerSecret = secret();
+  const directHeaders = { 'x-dbforge-worker-secret': workerSecret, 'x-dbforge-actor': ACTOR };
   const direct = await startProcess(
     [path.join(ROOT, 'services/worker/dist/server.js')],
     {
@@ -105,6 +107,8 @@ try {
       DBFORGE_WORKER_HOST: '127.0.0.1',
       DBFORGE_WORKER_PORT: '0',
       DBFORGE_LOG_LEVEL: 'info',
+      // As the gateway's copy below: both hold the same rows and nothing else.
+      DBFORGE_EVENT_LOG: 'false',
     },
     /Server listening at http:\/\/127\.0\.0\.1:(\d+)/,
     'worker',
@@ -131,33 +135,23 @@ try {
   );
   stops.push(gateway.stop);
   const gatewayUrl = `http://127.0.0.1:${gateway.match[1]}`;
-  // Without the event log, so that both copies hold the same data: loaded with it, the gateway's copy would also hold
-  // a million events (and the WAL of a million-row transaction) that the in-process seed of the direct worker's lacks.
+  // Without the event log, as the direct worker's: with it, the gateway's copy would also hold a million events.
   const spawned = await fetch(`${gatewayUrl}/admin/databases/spawn/bench`, {
     method: 'POST',
     headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
     body: JSON.stringify({ event_log: false }),
   });
   if (!spawned.ok) throw new Error(`spawn failed: ${await spawned.text()}`);
-  const load = await fetch(`${gatewayUrl}/api/db/bench/batch`, {
-    method: 'POST',
-    headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      statements: [
-        { sql: 'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL NOT NULL)' },
-        {
-          sql: `INSERT INTO items (id, name, price) SELECT value, 'item ' || value, (value % 1000) / 10.0 FROM (WITH RECURSIVE s(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM s WHERE value < ${ROWS}) SELECT value FROM s)`,
-        },
-      ],
-    }),
-  });
-  if (!load.ok) throw new Error(`loading rows failed: ${await load.text()}`);
+  // Both copies are loaded by the same batch, each through its own front door, so that both files (and their
+  // write-ahead logs) are in the same state when the measurements start.
+  await loadRows(`${gatewayUrl}/api/db/bench/batch`, { 'x-api-key': KEY });
+  await loadRows(`http://127.0.0.1:${direct.match[1]}/api/db/bench/batch`, directHeaders);
 
   const workerUrl = `http://127.0.0.1:${direct.match[1]}/api/db/bench/query`;
   const gatewayQueryUrl = `${gatewayUrl}/api/db/bench/query`;
   const latency = {
     ceiling: await preciseLatency(`http://127.0.0.1:${hello.match[1]}/`, {}),
-    worker: await preciseLatency(workerUrl, { 'x-dbforge-worker-secret': workerSecret, 'x-dbforge-actor': ACTOR }),
+    worker: await preciseLatency(workerUrl, directHeaders),
     gateway: await preciseLatency(gatewayQueryUrl, { 'x-api-key': KEY }),
   };
   const results = [];
@@ -165,7 +159,7 @@ try {
     process.stdout.write(`measuring at ${connections} connection(s), ${DURATION} s each...\n`);
     const ceiling = summary(await pointSelect(`http://127.0.0.1:${hello.match[1]}/`, connections));
     const worker = summary(
-      await pointSelect(`http://127.0.0.1:${direct.match[1]}/api/db/bench/query`, connections, { 'x-dbforge-worker-secret': workerSecret, 'x-dbforge-actor': ACTOR }),
+      await pointSelect(workerUrl, connections, directHeaders),
     );
     const viaGateway = summary(await pointSelect(`${gatewayUrl}/api/db/bench/query`, connections, { 'x-api-key': KEY }));
     results.push({ connections, ceiling, worker, gateway: viaGateway });

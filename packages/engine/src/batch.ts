@@ -49,9 +49,15 @@ export function prepareStatement(statement: Statement, index: number): PreparedS
   const where = `body.statements[${index}]`;
   if (statement.params !== undefined) throw badParam(where, 'has both params and param_sets: send one of them');
   if (!Array.isArray(sets) || sets.length === 0) throw badParam(`${where}.param_sets`, 'must be a non-empty list of parameter lists');
-  const out: Bound[] = new Array(sets.length);
-  for (let j = 0; j < sets.length; j++) out[j] = normaliseParams(sets[j], `${where}.param_sets[${j}]`);
-  return { sql: statement.sql, sets: out };
+  const path = `${where}.param_sets`;
+  // The request's own list when no set changed in binding (the common case: nothing is copied).
+  let out: Bound[] | undefined;
+  for (let j = 0; j < sets.length; j++) {
+    const bound = normaliseParams(sets[j], path, j);
+    if (out === undefined && bound !== sets[j]) out = sets.slice(0, j) as Bound[];
+    if (out !== undefined) out.push(bound);
+  }
+  return { sql: statement.sql, sets: out ?? (sets as Bound[]) };
 }
 
 /**

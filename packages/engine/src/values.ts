@@ -4,20 +4,29 @@ import type { SqlParams, SqlValue } from '@dbforge/contracts';
 /** Values a statement can be bound to after normalisation. */
 export type BindValue = string | number | bigint | Buffer | null;
 
-/** `where` names the value's place in the request; it is built only for an error (a bulk batch binds 100,000 sets). */
-function bindValue(value: SqlValue | undefined, where: () => string): BindValue {
+/**
+ * A value as it is bound, or throws naming its place in the request (`where`, then the parameter set's index when
+ * there is one, then the value's index or name): the place is built only for an error, as a bulk batch binds 100,000
+ * sets.
+ */
+function bindValue(value: SqlValue | undefined, where: string, set: number | undefined, key: number | string): BindValue {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
     case 'string':
       return value;
     case 'number':
-      if (!Number.isFinite(value)) throw badParam(where(), 'must be a finite number');
+      if (!Number.isFinite(value)) throw badParam(place(where, set, key), 'must be a finite number');
       return value;
     case 'boolean':
       return value ? 1 : 0;
     default:
-      throw badParam(where(), 'must be a string, a number, a boolean or null');
+      throw badParam(place(where, set, key), 'must be a string, a number, a boolean or null');
   }
+}
+
+function place(where: string, set: number | undefined, key: number | string): string {
+  const base = set === undefined ? where : `${where}[${set}]`;
+  return typeof key === 'number' ? `${base}[${key}]` : `${base}.${key}`;
 }
 
 export function badParam(where: string, message: string): DbForgeError {
@@ -26,18 +35,27 @@ export function badParam(where: string, message: string): DbForgeError {
   });
 }
 
-/** Positional params stay an array; named params lose their `:`, `@` or `$` prefix (both engines bind by bare name). */
-export function normaliseParams(params: SqlParams | undefined, where = 'body.params'): BindValue[] | Record<string, BindValue> {
+/**
+ * Positional params stay an array (the request's own array when every value binds as it is, so that a bulk batch
+ * allocates nothing per set); named params lose their `:`, `@` or `$` prefix (both engines bind by bare name). `set`
+ * is the index of a batch statement's parameter set, for error messages.
+ */
+export function normaliseParams(params: SqlParams | undefined, where = 'body.params', set?: number): BindValue[] | Record<string, BindValue> {
   if (params === undefined || params === null) return [];
   if (Array.isArray(params)) {
-    const out: BindValue[] = new Array(params.length);
-    for (let i = 0; i < params.length; i++) out[i] = bindValue(params[i], () => `${where}[${i}]`);
-    return out;
+    let out: BindValue[] | undefined;
+    for (let i = 0; i < params.length; i++) {
+      const value = params[i];
+      const bound = bindValue(value, where, set, i);
+      if (out === undefined && bound !== value) out = params.slice(0, i) as BindValue[];
+      if (out !== undefined) out.push(bound);
+    }
+    return out ?? (params as BindValue[]);
   }
   const out: Record<string, BindValue> = {};
   for (const [key, value] of Object.entries(params)) {
     const bare = key.startsWith(':') || key.startsWith('@') || key.startsWith('$') ? key.slice(1) : key;
-    out[bare] = bindValue(value, () => `${where}.${key}`);
+    out[bare] = bindValue(value, where, set, key);
   }
   return out;
 }

@@ -130,6 +130,23 @@ describe.each(['sqlite', 'duckdb'] as const)('%s adapter', (engine) => {
     const bad = await failure(db.batch([{ sql: 'INSERT INTO t (id, v) VALUES (?, ?)', param_sets: [[5002, 'x'], [5003, Infinity]] }]));
     expect(bad.code).toBe('VALIDATION_ERROR');
     expect(bad.message).toMatch(/param_sets\[1\]\[1\] must be a finite number/);
+
+    // Sets that bind as they are and sets that need converting (booleans), mixed in one statement, and named sets.
+    await db.batch([
+      { sql: 'INSERT INTO t VALUES (?, ?, ?)', param_sets: [[3001, 'as is', null], [3002, 'true', true], [3003, 'as is', 1], [3004, 'false', false]] },
+      { sql: 'INSERT INTO t VALUES ($id, $v, $ok)', param_sets: [{ ':id': 3005, $v: 'named', '@ok': true }, { id: 3006, v: 'bare', ok: null }] },
+    ]);
+    const mixed = await db.execute('SELECT id, v, CAST(ok AS INTEGER) AS ok FROM t WHERE id > 3000 ORDER BY id');
+    expect(mixed).toMatchObject({
+      rows: [
+        { id: 3001, v: 'as is', ok: null },
+        { id: 3002, v: 'true', ok: 1 },
+        { id: 3003, v: 'as is', ok: 1 },
+        { id: 3004, v: 'false', ok: 0 },
+        { id: 3005, v: 'named', ok: 1 },
+        { id: 3006, v: 'bare', ok: null },
+      ],
+    });
   });
 
   it('refuses to reach outside the database', async () => {
