@@ -15,7 +15,7 @@ import {
 } from '@duckdb/node-api';
 import { DbForgeError, ENGINE_CAPABILITIES, isReservedTableName, quoteIdentifier } from '@dbforge/contracts';
 import type { ColumnDefinition, SqlParams, TableColumn, TableDetail, TableSummary } from '@dbforge/contracts';
-import { assertStatementAllowed } from './sql-guard.js';
+import { assertStatementAllowed, explainAnalyzeTarget } from './sql-guard.js';
 import { buildCreateTable } from './column-types.js';
 import { prepareInsert, prepareSelect, tableNotFound } from './table-ops.js';
 import { jsonInteger, normaliseParams, type BindValue } from './values.js';
@@ -43,6 +43,29 @@ export const DUCKDB_FILE = 'data.duckdb';
 
 /** Statement kinds that only read. */
 const READING_STATEMENTS = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN, StatementType.PRAGMA, StatementType.RELATION]);
+
+/**
+ * Statement kinds no caller may run, whatever their text looks like (the statement guard refuses them by their first
+ * words; this is the engine's own verdict behind it): transactions are the adapter's, the connection's settings, files,
+ * extensions and prepared statements are shared by every caller of the database.
+ */
+const REFUSED_STATEMENTS = new Set<StatementType>([
+  StatementType.TRANSACTION,
+  StatementType.ATTACH,
+  StatementType.DETACH,
+  StatementType.LOAD,
+  StatementType.EXTENSION,
+  StatementType.UPDATE_EXTENSIONS,
+  StatementType.SET,
+  StatementType.VARIABLE_SET,
+  StatementType.COPY,
+  StatementType.COPY_DATABASE,
+  StatementType.EXPORT,
+  StatementType.PREPARE,
+  StatementType.EXECUTE,
+  StatementType.LOGICAL_PLAN,
+  StatementType.MULTI,
+]);
 const STATEMENT_CACHE_SIZE = 128;
 
 /** DuckDB's JSON conversion, except that 64-bit integers stay numbers when JavaScript can hold them and blobs are base64. */
@@ -164,6 +187,14 @@ export class DuckDbAdapter implements DatabaseAdapter {
 
   private async runStatement(sql: string, bound: BindValue[] | Record<string, BindValue>, readOnly = false): Promise<StatementResult> {
     const stmt = await this.prepare(sql);
+    if (REFUSED_STATEMENTS.has(stmt.statementType)) {
+      throw new DbForgeError('FORBIDDEN', `This kind of statement (${StatementType[stmt.statementType]}) is not available through the API.`);
+    }
+    // EXPLAIN ANALYZE runs the statement it explains: only a reading one may be explained that way.
+    const analyzed = stmt.statementType === StatementType.EXPLAIN ? explainAnalyzeTarget(sql) : undefined;
+    if (analyzed !== undefined && !READING_STATEMENTS.has((await this.prepare(analyzed)).statementType)) {
+      throw new DbForgeError('FORBIDDEN', 'EXPLAIN ANALYZE runs the statement it explains: only a reading statement can be explained with ANALYZE.');
+    }
     // DuckDB's parser says what kind of statement it is; only reading kinds run for a read-only caller.
     const reads = READING_STATEMENTS.has(stmt.statementType);
     if (readOnly && !reads) throw readOnlyRefusal();

@@ -14,10 +14,55 @@ import { scanSql } from './sql-lexer.js';
 export function leadingWords(sql: string, max = 8): string[] {
   const words: string[] = [];
   scanSql(sql, (kind, start, end) => {
+    // Empty statements before the statement are skipped by both engines (`;ATTACH ...` runs the ATTACH).
+    if (words.length === 0 && kind === 'punct' && sql[start] === ';') return false;
     words.push(kind === 'word' ? sql.slice(start, end).toUpperCase() : kind === 'string' ? "'STRING'" : kind === 'ident' ? '"IDENT"' : sql[start]!);
     return words.length >= max;
   });
   return words;
+}
+
+/**
+ * The statement an `EXPLAIN` that runs it explains (DuckDB: `EXPLAIN ANALYZE ...`, `EXPLAIN ANALYSE ...`, or `ANALYZE`
+ * among the options in `EXPLAIN (...) ...`): the text after those words. Undefined for any other statement.
+ */
+export function explainAnalyzeTarget(sql: string): string | undefined {
+  const ANALYZE = new Set(['ANALYZE', 'ANALYSE']);
+  let step: 'explain' | 'next' | 'options' | 'rest' = 'explain';
+  let analyzes = false;
+  let depth = 0;
+  let rest: string | undefined;
+  scanSql(sql, (kind, start, end) => {
+    const word = kind === 'word' ? sql.slice(start, end).toUpperCase() : '';
+    const punct = kind === 'punct' ? sql[start] : '';
+    switch (step) {
+      case 'explain':
+        if (punct === ';') return false;
+        if (word !== 'EXPLAIN') return true;
+        step = 'next';
+        return false;
+      case 'next':
+        if (ANALYZE.has(word)) {
+          analyzes = true;
+          step = 'rest';
+          return false;
+        }
+        if (punct !== '(') return true;
+        step = 'options';
+        depth = 1;
+        return false;
+      case 'options':
+        if (ANALYZE.has(word)) analyzes = true;
+        if (punct === '(') depth++;
+        if (punct === ')' && --depth === 0) step = 'rest';
+        return false;
+      case 'rest':
+        // A quoted token's bounds exclude its opening quote.
+        rest = sql.slice(kind === 'string' || kind === 'ident' ? start - 1 : start);
+        return true;
+    }
+  });
+  return analyzes ? (rest ?? '') : undefined;
 }
 
 const TRANSACTION_WORDS = new Set(['BEGIN', 'COMMIT', 'END', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'START', 'ABORT']);
@@ -50,15 +95,59 @@ const PRAGMAS_WITH_ARGUMENTS = new Set([
 /** DuckDB PRAGMAs that take an argument to read something (everything else with a value is a setting). */
 const DUCKDB_PRAGMAS_WITH_ARGUMENTS = new Set(['TABLE_INFO', 'STORAGE_INFO', 'SHOW']);
 
-const DYNAMIC_SQL_FUNCTIONS = new Set(['query', 'query_table']);
+// json_execute_serialized_sql runs a statement serialised by json_serialize_sql, which may be built at run time.
+const DYNAMIC_SQL_FUNCTIONS = new Set(['query', 'query_table', 'json_execute_serialized_sql']);
 
-/** Whether the statement calls `query(...)` or `query_table(...)`, bare or as a quoted identifier, in any case. */
-function callsDynamicSql(sql: string): boolean {
+/** Whether the statement calls a function whose name `matches` (given in lower case), bare or quoted. */
+function callsFunction(sql: string, matches: (name: string) => boolean): boolean {
   let named = false;
   let found = false;
   scanSql(sql, (kind, start, end) => {
     if (named && kind === 'punct' && sql[start] === '(') return (found = true);
-    named = (kind === 'word' || kind === 'ident') && DYNAMIC_SQL_FUNCTIONS.has(sql.slice(start, end).toLowerCase());
+    named = (kind === 'word' || kind === 'ident') && matches(sql.slice(start, end).toLowerCase());
+    return false;
+  });
+  return found;
+}
+
+/** The engine's own SQL functions (the event log's capture, sealing values with the field key) are not for callers. */
+const ENGINE_FUNCTION_PREFIX = 'dbforge_';
+
+/**
+ * SQLite's own verdict behind the text checks: a statement that neither reads nor changes the database (better-sqlite3's
+ * `readonly` without `reader`) is transaction control, ATTACH or DETACH, a PRAGMA setting (allowed or refused by its
+ * name above) or REINDEX. Only the last two may run, whatever the text looked like to the guard.
+ */
+export function assertSqliteSessionStatement(sql: string): void {
+  const first = leadingWords(sql, 1)[0];
+  if (first !== 'PRAGMA' && first !== 'REINDEX') {
+    throw refuse('This statement is not available through the API: transactions, ATTACH and DETACH are managed by DB-Forge.');
+  }
+}
+
+const TEMP_SCHEMA = new Set(['temp', 'temporary']);
+
+/**
+ * Whether a CREATE statement makes a temporary object (`CREATE TEMP ...`, or a name in the `temp` schema). Temporary
+ * objects live on the connection, which every caller of the database shares: a temporary table would hide the real one
+ * of the same name from everyone (their writes kept nowhere, recorded nowhere), a temporary trigger would act on
+ * everyone's writes.
+ */
+function createsTempObject(sql: string): boolean {
+  const words: string[] = [];
+  let previous: string | undefined;
+  let found = false;
+  scanSql(sql, (kind, start, end) => {
+    if (words.length === 0 && kind === 'punct' && sql[start] === ';') return false;
+    const text = kind === 'punct' ? sql[start]! : sql.slice(start, end).toLowerCase();
+    words.push(kind === 'word' ? text : '');
+    if (words[0] !== 'create') return true;
+    // CREATE TEMP ..., CREATE OR REPLACE TEMP ... (DuckDB)
+    const keyword = words.length === 2 || (words.length === 4 && words[1] === 'or' && words[2] === 'replace');
+    if (keyword && TEMP_SCHEMA.has(words[words.length - 1]!)) return (found = true);
+    // a name in the temp schema: temp.t, "temp".t, temp.main.t
+    if (text === '.' && previous !== undefined && TEMP_SCHEMA.has(previous)) return (found = true);
+    previous = kind === 'word' || kind === 'ident' ? text : undefined;
     return false;
   });
   return found;
@@ -92,10 +181,15 @@ function checkStatement(sql: string, engine: EngineName): void {
     if (engine === 'duckdb' && words[0] === 'ANALYZE') words = words.slice(1);
   }
   const first = words[0];
-  if (first === undefined || first === ';') return;
+  if (first === undefined) return;
 
   if (first === 'ATTACH' || first === 'DETACH') {
     throw refuse(`${first} is not allowed: a query can only reach its own database.`);
+  }
+  if (first === 'CREATE' && createsTempObject(sql)) {
+    throw refuse(
+      'Temporary tables, views, triggers and indexes are not available: the database connection is shared by every caller. Create a regular one (and drop it when done).',
+    );
   }
   if (TRANSACTION_WORDS.has(first)) {
     throw new DbForgeError(
@@ -105,6 +199,9 @@ function checkStatement(sql: string, engine: EngineName): void {
     );
   }
   if (engine === 'sqlite') {
+    if (sql.toLowerCase().includes(ENGINE_FUNCTION_PREFIX) && callsFunction(sql, (name) => name.startsWith(ENGINE_FUNCTION_PREFIX))) {
+      throw refuse("The dbforge_ functions are DB-Forge's own (the event log's capture): they can't be called from SQL.");
+    }
     if (first === 'VACUUM' && words.includes('INTO')) {
       throw refuse('VACUUM INTO is not allowed: it writes a file outside the database.');
     }
@@ -136,8 +233,8 @@ function checkStatement(sql: string, engine: EngineName): void {
       }
     }
     // Table functions that run SQL built at run time would get past every check made on the statement's text.
-    if (callsDynamicSql(sql)) {
-      throw refuse('query() and query_table() are not allowed: write the SQL itself, so that it can be checked.');
+    if (callsFunction(sql, (name) => DYNAMIC_SQL_FUNCTIONS.has(name))) {
+      throw refuse('query(), query_table() and json_execute_serialized_sql() are not allowed: write the SQL itself, so that it can be checked.');
     }
   }
 }

@@ -16,8 +16,8 @@ export function scanSql(sql: string, visit: (kind: SqlTokenKind, start: number, 
   let i = 0;
   while (i < n) {
     const c = sql.charCodeAt(i);
-    // whitespace
-    if (c === 32 || (c >= 9 && c <= 13)) {
+    // whitespace, and the byte-order mark (SQLite and DuckDB skip it before a statement)
+    if (c === 32 || (c >= 9 && c <= 13) || c === 0xfeff) {
       i++;
       continue;
     }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DbForgeError, Defaults, ENGINE_CAPABILITIES, Errors, isReservedTableName, quoteIdentifier } from '@dbforge/contracts';
 import type { ColumnDefinition, SqlParams, TableColumn, TableDetail, TableSummary } from '@dbforge/contracts';
-import { assertStatementAllowed, leadingWords } from './sql-guard.js';
+import { assertSqliteSessionStatement, assertStatementAllowed, leadingWords } from './sql-guard.js';
 import { SqliteCapture } from './events/sqlite-capture.js';
 import { eventLogDdl } from './events/schema.js';
 import { namesReservedObject, reservedWriteRefused } from './events/reserved-writes.js';
@@ -235,7 +235,11 @@ export class SqliteAdapter implements DatabaseAdapter {
 
   /** What a writing statement is (refused when it writes to a `_dbforge_` object); undefined for a reading one. */
   private writeMeta(sql: string): StatementMeta | undefined {
-    if (this.prepare(sql).readonly) return undefined;
+    const stmt = this.prepare(sql);
+    if (stmt.readonly) {
+      if (!stmt.reader) assertSqliteSessionStatement(sql);
+      return undefined;
+    }
     const meta = this.meta(sql);
     if (meta.reserved) throw reservedWriteRefused();
     return meta;
@@ -483,6 +487,7 @@ export class SqliteAdapter implements DatabaseAdapter {
     let grouped = false;
     try {
       const stmt = this.prepare(sql);
+      if (stmt.readonly && !stmt.reader) assertSqliteSessionStatement(sql);
       if (stmt.readonly || options.readOnly) {
         this.settle();
         return this.runStatement(sql, bound, options.readOnly);

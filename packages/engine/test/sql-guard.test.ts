@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DbForgeError } from '@dbforge/contracts';
 import { assertStatementAllowed, leadingWords } from '../src/index.js';
+import { explainAnalyzeTarget } from '../src/sql-guard.js';
 
 function refusal(sql: string, engine: 'sqlite' | 'duckdb' = 'sqlite'): string | undefined {
   try {
@@ -11,6 +12,22 @@ function refusal(sql: string, engine: 'sqlite' | 'duckdb' = 'sqlite'): string | 
     return (error as DbForgeError).code;
   }
 }
+
+describe('explainAnalyzeTarget', () => {
+  it.each([
+    ['EXPLAIN ANALYZE INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (1)'],
+    ['explain analyse delete from t', 'delete from t'],
+    ['EXPLAIN (ANALYZE) UPDATE t SET a = 1', 'UPDATE t SET a = 1'],
+    ['EXPLAIN (FORMAT JSON, ANALYZE true) "select" 1', '"select" 1'],
+    ['; /* x */ EXPLAIN ANALYZE WITH a AS (SELECT 1) INSERT INTO t SELECT * FROM a', 'WITH a AS (SELECT 1) INSERT INTO t SELECT * FROM a'],
+  ])('finds the statement %s runs', (sql, target) => {
+    expect(explainAnalyzeTarget(sql)).toBe(target);
+  });
+
+  it.each(['EXPLAIN SELECT 1', 'EXPLAIN (FORMAT JSON) SELECT 1', 'SELECT 1', 'ANALYZE'])('is undefined for %s', (sql) => {
+    expect(explainAnalyzeTarget(sql)).toBeUndefined();
+  });
+});
 
 describe('leadingWords', () => {
   it('skips comments and whitespace and keeps quoted tokens opaque', () => {
@@ -41,6 +58,24 @@ describe('assertStatementAllowed', () => {
     ['COMMIT', 'BAD_REQUEST'],
     ['SAVEPOINT a', 'BAD_REQUEST'],
     ["EXPLAIN ATTACH 'x' AS y", 'FORBIDDEN'],
+    // Empty statements and a byte-order mark before the statement are skipped by SQLite: they must not hide it.
+    [";ATTACH '/tmp/other.db' AS x", 'FORBIDDEN'],
+    [" ; ;/* */; ATTACH ':memory:' AS x", 'FORBIDDEN'],
+    ["\uFEFFATTACH ':memory:' AS a", 'FORBIDDEN'],
+    [';PRAGMA max_page_count = 100000000', 'FORBIDDEN'],
+    ['\uFEFFPRAGMA recursive_triggers = OFF', 'FORBIDDEN'],
+    [';BEGIN', 'BAD_REQUEST'],
+    [';COMMIT', 'BAD_REQUEST'],
+    // Temporary objects live on the connection every caller shares.
+    ['CREATE TEMP TABLE t (id INTEGER PRIMARY KEY)', 'FORBIDDEN'],
+    ['create temporary view v as select 1', 'FORBIDDEN'],
+    ['CREATE TEMP TRIGGER rb BEFORE INSERT ON main.u BEGIN SELECT RAISE(ROLLBACK, 1); END', 'FORBIDDEN'],
+    ['CREATE TABLE temp.t (a)', 'FORBIDDEN'],
+    ['CREATE TABLE IF NOT EXISTS "temp" . t (a)', 'FORBIDDEN'],
+    ['CREATE INDEX temp.i ON t (a)', 'FORBIDDEN'],
+    // The engine's own functions: sealing with the field key, the capture's context.
+    ["UPDATE customers SET note = dbforge_seal('forged', 'customers.note')", 'FORBIDDEN'],
+    ['SELECT "DBFORGE_ACTOR_ID"()', 'FORBIDDEN'],
   ])('refuses %s on SQLite', (sql, code) => {
     expect(refusal(sql)).toBe(code);
   });
@@ -57,6 +92,9 @@ describe('assertStatementAllowed', () => {
     'WITH x AS (SELECT 1) SELECT * FROM x',
     'CREATE TABLE "attach" (a)',
     'EXPLAIN QUERY PLAN SELECT 1',
+    'CREATE TABLE temp (a)',
+    'CREATE TABLE main.temperature (a)',
+    "SELECT 'dbforge_seal(x)' AS text, dbforge_note FROM t",
   ])('allows %s on SQLite', (sql) => {
     expect(refusal(sql)).toBeUndefined();
   });
@@ -69,6 +107,12 @@ describe('assertStatementAllowed', () => {
     ['SET enable_external_access = true', 'FORBIDDEN'],
     ["ATTACH '/tmp/x.duckdb'", 'FORBIDDEN'],
     ['BEGIN TRANSACTION', 'BAD_REQUEST'],
+    [';COMMIT', 'BAD_REQUEST'],
+    ["\uFEFFATTACH ':memory:' AS a", 'FORBIDDEN'],
+    ["; SELECT * FROM query('SELECT 1')", 'FORBIDDEN'],
+    ["SELECT * FROM json_execute_serialized_sql(json_serialize_sql('SELECT 1'))", 'FORBIDDEN'],
+    ['CREATE OR REPLACE TEMP TABLE t (a INT)', 'FORBIDDEN'],
+    ['CREATE TABLE temp.main.t (a INT)', 'FORBIDDEN'],
   ])('refuses %s on DuckDB', (sql, code) => {
     expect(refusal(sql, 'duckdb')).toBe(code);
   });

@@ -107,9 +107,11 @@ export class FrameWriter {
     setImmediate(this.flush);
   }
 
-  private readonly flush = (): void => {
+  /** Writes what is queued now (it is otherwise written once the current turn of the event loop has ended). */
+  readonly flush = (): void => {
     this.scheduled = false;
     const queue = this.queue;
+    if (queue.length === 0) return;
     this.queue = [];
     if (this.socket.destroyed) return;
     this.socket.write(queue.length === 1 ? queue[0]! : Buffer.concat(queue));
@@ -119,6 +121,16 @@ export class FrameWriter {
 export interface Frame<H> {
   header: H;
   body: Buffer;
+}
+
+/** A byte stream that is not a valid sequence of frames; `frames` are the whole frames read before the fault. */
+export class FrameError<H> extends Error {
+  constructor(
+    message: string,
+    readonly frames: Frame<H>[],
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -133,7 +145,10 @@ export class FrameReader<H> {
 
   constructor(private readonly maxFrameBytes: number) {}
 
-  /** The complete frames the chunk finishes; throws on a frame larger than the limit or a malformed header. */
+  /**
+   * The complete frames the chunk finishes. Throws a `FrameError` on a frame larger than the limit or a malformed
+   * header, carrying the frames read before it (the stream can't be trusted past it, but those were whole).
+   */
   push(chunk: Buffer): Frame<H>[] {
     this.pending.push(chunk);
     this.pendingLength += chunk.length;
@@ -144,19 +159,28 @@ export class FrameReader<H> {
     const frames: Frame<H>[] = [];
     let offset = 0;
     this.needed = 4;
+    const fail = (message: string) => new FrameError<H>(message, frames);
     while (buffer.length - offset >= 4) {
       const length = buffer.readUInt32BE(offset);
-      if (length > this.maxFrameBytes || length < 4) throw new Error(`a frame of ${length} bytes is outside the channel's limits`);
+      if (length > this.maxFrameBytes || length < 4) throw fail(`a frame of ${length} bytes is outside the channel's limits`);
       if (buffer.length - offset - 4 < length) {
         this.needed = 4 + length;
         break;
       }
       const headLength = buffer.readUInt32BE(offset + 4);
-      if (headLength > length - 4) throw new Error('a frame header is longer than its frame');
+      if (headLength > length - 4) throw fail('a frame header is longer than its frame');
       const headStart = offset + 8;
-      const header = JSON.parse(buffer.toString('utf8', headStart, headStart + headLength)) as H;
+      let header: unknown;
+      try {
+        header = JSON.parse(buffer.toString('utf8', headStart, headStart + headLength));
+      } catch {
+        throw fail('a frame header is not JSON');
+      }
+      if (typeof header !== 'object' || header === null || typeof (header as { id?: unknown }).id !== 'number') {
+        throw fail('a frame header is not an object with a numeric id');
+      }
       const body = buffer.subarray(headStart + headLength, offset + 4 + length);
-      frames.push({ header, body });
+      frames.push({ header: header as H, body });
       offset += 4 + length;
     }
     if (offset < buffer.length) {

@@ -8,6 +8,7 @@ export {
   CHANNEL_PATH,
   CHANNEL_PROTOCOL,
   encodeFrame,
+  FrameError,
   FrameReader,
   FrameWriter,
   recordOperation,

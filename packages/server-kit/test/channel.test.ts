@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, FrameReader, FrameWriter, recordOperation } from '../src/channel.js';
+import { encodeFrame, FrameError, FrameReader, FrameWriter, recordOperation } from '../src/channel.js';
 
 describe('channel frames', () => {
   const frames = [
@@ -47,6 +47,21 @@ describe('channel frames', () => {
     lying.writeUInt32BE(8, 0);
     lying.writeUInt32BE(100, 4);
     expect(() => new FrameReader(1024).push(lying)).toThrow(/header is longer/);
+  });
+
+  it('hands over the whole frames read before a fault, and refuses a header that is not an object with an id', () => {
+    const good = encodeFrame({ id: 1 }, 'one');
+    const nullHeader = encodeFrame(null as unknown as object, 'x');
+    let fault: unknown;
+    try {
+      new FrameReader<{ id: number }>(1024).push(Buffer.concat([good, nullHeader]));
+    } catch (error) {
+      fault = error;
+    }
+    expect(fault).toBeInstanceOf(FrameError);
+    expect((fault as FrameError<{ id: number }>).message).toMatch(/numeric id/);
+    expect((fault as FrameError<{ id: number }>).frames.map((f) => [f.header.id, f.body.toString()])).toEqual([[1, 'one']]);
+    expect(() => new FrameReader(1024).push(encodeFrame({ id: 'x' }, ''))).toThrow(FrameError);
   });
 
   it('writes the frames of one turn of the event loop in one write, and nothing once the socket is gone', async () => {

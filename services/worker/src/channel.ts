@@ -16,6 +16,7 @@ import {
   CHANNEL_PATH,
   CHANNEL_PROTOCOL,
   encodeFrame,
+  FrameError,
   FrameReader,
   FrameWriter,
   parseJsonBody,
@@ -25,8 +26,16 @@ import {
   validatorCompiler,
   type ChannelReplyHeader,
   type ChannelRequestHeader,
+  type Frame,
   type RecordOperation,
 } from '@dbforge/server-kit';
+
+/**
+ * How long the frames of one chunk may run before the replies so far are written and the rest waits for the next turn
+ * of the event loop (well under any statement deadline; a point select takes microseconds, so chunks of them are never
+ * cut).
+ */
+const TURN_BUDGET_MS = 20;
 import { isFatalDuckDbError, type Actor, type DatabaseAdapter, type ResourceEngine } from '@dbforge/engine';
 import { runBatch, runQuery } from './routes/data.js';
 import { RECORD_OPERATIONS } from './routes/resources.js';
@@ -111,6 +120,8 @@ export function attachChannel(app: FastifyInstance, options: ChannelOptions): vo
       return;
     }
     if (state.closing || !sameSecret(request.headers[WorkerHeaders.secret], options.secret)) {
+      // Node takes the server's error handling off an upgraded socket: without a listener, a reset would end the worker.
+      socket.on('error', () => socket.destroy());
       socket.end(`HTTP/1.1 ${state.closing ? '503 Service Unavailable' : '401 Unauthorized'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
@@ -140,21 +151,51 @@ function serve(socket: Duplex, head: Buffer, options: ChannelOptions, state: Cha
   const reader = new FrameReader<ChannelRequestHeader>(options.maxBodyBytes + 64 * 1024);
   const writer = new FrameWriter(socket);
   const send = (header: ChannelReplyHeader, body: string) => writer.send(encodeFrame(header, body));
+  const take = (frame: Frame<ChannelRequestHeader>) => {
+    state.inFlight += 1;
+    void handle(frame.header, frame.body, options, state.closing, send).finally(() => {
+      state.inFlight -= 1;
+      if (state.inFlight === 0) state.idle?.();
+    });
+  };
+  // Frames of one chunk run one after the other (SQLite is synchronous) and their replies leave together once the turn
+  // ends. A chunk whose statements take long is cut: after TURN_BUDGET_MS the replies so far are written and the rest
+  // of the chunk waits for the next turn, so that quick requests are never held behind slow ones for long.
+  let waiting: Frame<ChannelRequestHeader>[] = [];
+  const run = () => {
+    const frames = waiting;
+    waiting = [];
+    const start = performance.now();
+    for (let i = 0; i < frames.length; i++) {
+      if (i > 0 && performance.now() - start > TURN_BUDGET_MS) {
+        waiting = frames.slice(i).concat(waiting);
+        setImmediate(() => {
+          writer.flush();
+          run();
+        });
+        return;
+      }
+      take(frames[i]!);
+    }
+  };
   const onData = (chunk: Buffer) => {
-    let frames;
+    let frames: Frame<ChannelRequestHeader>[];
+    let fault: FrameError<ChannelRequestHeader> | undefined;
     try {
       frames = reader.push(chunk);
     } catch (error) {
-      options.log.warn({ err: error }, 'channel closed: malformed frame');
-      socket.destroy();
-      return;
+      fault = error instanceof FrameError ? (error as FrameError<ChannelRequestHeader>) : new FrameError(String(error), []);
+      frames = fault.frames;
     }
-    for (const frame of frames) {
-      state.inFlight += 1;
-      void handle(frame.header, frame.body, options, state.closing, send).finally(() => {
-        state.inFlight -= 1;
-        if (state.inFlight === 0) state.idle?.();
-      });
+    if (frames.length > 0) {
+      // Frames that arrive while a cut chunk waits queue behind it, in order.
+      const idle = waiting.length === 0;
+      waiting.push(...frames);
+      if (idle) run();
+    }
+    if (fault !== undefined) {
+      options.log.warn({ err: fault }, 'channel closed: malformed frame');
+      socket.destroy();
     }
   };
   socket.on('data', onData);
@@ -174,6 +215,10 @@ async function handle(
   try {
     if (closing) throw new DbForgeError('WORKER_UNAVAILABLE', `The worker of database '${options.name}' is stopping; retry shortly.`);
     if (header.name !== options.name) throw Errors.databaseNotFound();
+    // The gateway keeps to the same limit; a worker started with a lower one still holds to its own, as over HTTP.
+    if (body.length > options.maxBodyBytes) {
+      throw new DbForgeError('PAYLOAD_TOO_LARGE', `The request body is larger than the limit of ${options.maxBodyBytes} bytes.`);
+    }
     if (isRecordOperation(header.op)) {
       // Without before-hooks: the gateway sends a record operation here only for a database without webhooks.
       const answer = await runRecord(header.op, header, body, options);

@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '@dbforge/engine';
@@ -170,5 +172,72 @@ describe('worker channel', () => {
     bad.writeUInt32BE(2, 0);
     socket.write(bad);
     await closed;
+  });
+
+  it('survives a refused upgrade whose connection is reset', async () => {
+    const port = await listening();
+    const { status, socket } = await upgrade(port, 'wrong');
+    expect(status).toBe('HTTP/1.1 401 Unauthorized');
+    socket.resetAndDestroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const again = await upgrade(port, SECRET);
+    expect(again.status).toBe('HTTP/1.1 101 Switching Protocols');
+  });
+
+  it('refuses a body over its own limit, as its HTTP routes do', async () => {
+    const port = await listening();
+    const { socket, rest } = await upgrade(port, SECRET);
+    const answered = replies(socket, rest, 1);
+    const big = JSON.stringify({ sql: `SELECT '${'x'.repeat(5000)}' AS big` });
+    socket.write(encodeFrame({ id: 1, op: 'query', name: 'mine', actor: ACTOR, requestId: 'r1' }, big));
+    const [got] = await answered;
+    expect([got!.header.status, got!.header.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+  });
+
+  it('does not hold quick replies behind slow statements that arrived in the same chunk', async () => {
+    // In a process of its own: in this one, the test could not read a reply while the worker runs a statement.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbforge-channel-'));
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../dist/server.js', import.meta.url))], {
+      env: {
+        PATH: process.env.PATH,
+        DBFORGE_WORKER_DB_NAME: 'mine',
+        DBFORGE_WORKER_DATA_DIR: dir,
+        DBFORGE_WORKER_SECRET: SECRET,
+        DBFORGE_WORKER_HOST: '127.0.0.1',
+        DBFORGE_WORKER_PORT: '0',
+        DBFORGE_LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    cleanups.push(async () => {
+      child.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      let output = '';
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        output += chunk;
+        const match = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+        if (match) resolve(Number(match[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`the worker exited (${code}): ${output}`)));
+    });
+    const { socket, rest } = await upgrade(port, SECRET);
+    const arrived = new Map<number, number>();
+    const reader = new FrameReader<ChannelReplyHeader>(1 << 20);
+    const done = new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer) => {
+        for (const frame of reader.push(chunk)) arrived.set(frame.header.id, performance.now());
+        if (arrived.size === 3) resolve();
+      };
+      socket.on('data', onData);
+      if (rest.length > 0) onData(rest);
+    });
+    const slow = JSON.stringify({ sql: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500000) SELECT count(*) AS n FROM c' });
+    const frame = (id: number, body: string) => encodeFrame({ id, op: 'query', name: 'mine', actor: ACTOR, requestId: `r${id}` }, body);
+    socket.write(Buffer.concat([frame(1, JSON.stringify({ sql: 'SELECT 1 AS one' })), frame(2, slow), frame(3, slow)]));
+    await done;
+    // The first replies leave once the chunk has run past its budget, before the last slow statement has run.
+    expect(arrived.get(3)! - arrived.get(1)!).toBeGreaterThan(50);
   });
 });

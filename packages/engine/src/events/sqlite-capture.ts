@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { isReservedTableName, quoteIdentifier as q } from '@dbforge/contracts';
+import { quoteIdentifier as q } from '@dbforge/contracts';
 import { EVENTS_TABLE } from './schema.js';
 import type { CaptureConfig, ChangeContext, ColumnMode, TablePolicy } from './types.js';
 
@@ -20,6 +20,15 @@ const MAX_SAFE = '9007199254740991';
 const CHUNK = 60;
 
 const DEFAULT_CONTEXT: ChangeContext = { actor: { id: 'admin', roles: ['admin'] }, source: 'sql' };
+
+/**
+ * SQLite's own tables and DB-Forge's: not captured. (Other reserved prefixes, `pg_` and `duckdb_`, mean nothing to
+ * SQLite: a user's table may carry them, and its writes are recorded like any other's.)
+ */
+function isEngineTable(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower.startsWith('sqlite_') || lower.startsWith('_dbforge_');
+}
 
 interface TableInfo {
   name: string;
@@ -166,16 +175,21 @@ export class SqliteCapture {
     else this.db.transaction(() => this.runSync(backfill)).immediate();
   }
 
+  /**
+   * The tables to capture: every ordinary table but SQLite's own and DB-Forge's. Read with PRAGMA statements, never the
+   * `pragma_*` table functions, which a table of the same name would hide (and with them, every table from capture).
+   */
   private tables(): TableInfo[] {
-    // pragma_table_list tells shadow tables of virtual tables (FTS5 internals) apart; they are written by the engine.
-    const listed = this.db.prepare("SELECT name, type FROM pragma_table_list WHERE schema = 'main'").all() as { name: string; type: string }[];
+    // table_list tells shadow tables of virtual tables (FTS5 internals) apart; they are written by the engine.
+    const listed = this.db.pragma('main.table_list') as { name: string; type: string }[];
     const plain = new Set(listed.filter((t) => t.type === 'table').map((t) => t.name));
-    const rows = this.db.prepare("SELECT name, rootpage FROM sqlite_schema WHERE type = 'table'").all() as TableInfo[];
-    return rows.filter((t) => plain.has(t.name) && !isReservedTableName(t.name));
+    const rows = this.db.prepare("SELECT name, rootpage FROM main.sqlite_schema WHERE type = 'table'").all() as TableInfo[];
+    return rows.filter((t) => plain.has(t.name) && !isEngineTable(t.name));
   }
 
   private columns(table: string): { names: string[]; pk: string[] } {
-    const info = this.db.prepare('SELECT name, pk FROM pragma_table_info(?) ORDER BY cid').all(table) as { name: string; pk: number }[];
+    const info = this.db.pragma(`main.table_info(${q(table)})`) as { name: string; pk: number; cid: number }[];
+    info.sort((a, b) => a.cid - b.cid);
     const pk = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
     return { names: info.map((c) => c.name), pk };
   }
@@ -194,8 +208,12 @@ export class SqliteCapture {
       `${TRIGGER_PREFIX}${table}_ins`,
       `${head('ins', 'INSERT', 'dbforge_capture()')}'create', ${resource}, ${tl}, ${keyExpr('NEW', pk)}, NULL, ${rowJson('NEW', names, policy)}, dbforge_reverts()); END`,
     );
-    // An UPDATE that changes nothing is no change.
-    const changed = names.length === 0 ? '1' : names.map((c) => `OLD.${q(c)} IS NOT NEW.${q(c)}`).join(' OR ');
+    // An UPDATE that changes nothing is no change. Compared byte for byte and by storage class: a column's collation
+    // (NOCASE) or numeric comparison (1 = 1.0) would otherwise hide a real change.
+    const changed =
+      names.length === 0
+        ? '1'
+        : names.map((c) => `OLD.${q(c)} IS NOT NEW.${q(c)} COLLATE BINARY OR typeof(OLD.${q(c)}) IS NOT typeof(NEW.${q(c)})`).join(' OR ');
     out.set(
       `${TRIGGER_PREFIX}${table}_upd`,
       `${head('upd', 'UPDATE', `dbforge_capture() AND (${changed})`)}'update', ${resource}, ${tl}, ${keyExpr('NEW', pk)}, ${rowJson('OLD', names, policy)}, ${rowJson('NEW', names, policy)}, dbforge_reverts()); END`,

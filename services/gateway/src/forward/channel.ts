@@ -4,10 +4,12 @@ import {
   CHANNEL_PATH,
   CHANNEL_PROTOCOL,
   encodeFrame,
+  FrameError,
   FrameReader,
   FrameWriter,
   type ChannelReplyHeader,
   type ChannelRequestHeader,
+  type Frame,
 } from '@dbforge/server-kit';
 import type { WorkerEndpoint } from '../runtime/types.js';
 
@@ -90,12 +92,14 @@ export class WorkerChannel {
 
   private listen(reader: FrameReader<ChannelReplyHeader>, rest: Buffer): void {
     const onData = (chunk: Buffer) => {
-      let frames;
+      let frames: Frame<ChannelReplyHeader>[];
+      let broken = false;
       try {
         frames = reader.push(chunk);
-      } catch {
-        this.socket.destroy();
-        return;
+      } catch (error) {
+        // The replies read before the fault are whole: they are delivered, then the channel is given up.
+        frames = error instanceof FrameError ? (error.frames as Frame<ChannelReplyHeader>[]) : [];
+        broken = true;
       }
       for (const frame of frames) {
         const pending = this.pending.get(frame.header.id);
@@ -103,6 +107,7 @@ export class WorkerChannel {
         this.pending.delete(frame.header.id);
         pending.resolve({ header: frame.header, body: frame.body });
       }
+      if (broken) this.socket.destroy();
     };
     this.socket.on('data', onData);
     this.socket.on('error', () => this.socket.destroy());
@@ -110,9 +115,17 @@ export class WorkerChannel {
     if (rest.length > 0) onData(rest);
   }
 
+  /**
+   * Whether a request sent now would leave: the connection may already be ended or destroyed while its `close` event
+   * (which marks it closed) is still to come.
+   */
+  get usable(): boolean {
+    return !this.closed && !this.socket.destroyed && this.socket.writable;
+  }
+
   /** Sends a request; answers the worker's reply, or rejects with ChannelClosed or ChannelTimeout. */
   request(header: Omit<ChannelRequestHeader, 'id'>, body: Buffer, timeoutMs: number): Promise<{ header: ChannelReplyHeader; body: Buffer }> {
-    if (this.closed) return Promise.reject(new ChannelClosed('the channel is closed'));
+    if (!this.usable) return Promise.reject(new ChannelClosed('the channel is closed'));
     const id = this.nextId++;
     const promise = new Promise<{ header: ChannelReplyHeader; body: Buffer }>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, deadline: Date.now() + timeoutMs });

@@ -211,7 +211,7 @@ export class Forwarder {
     const body = bodiless ? EMPTY : await readAll(request.raw, Number(request.headers['content-length']));
     const endpoint = await this.databases.endpoint(name);
     const channel = await this.channelOf(endpoint);
-    if (channel === undefined || channel.closed) return bodiless ? null : body;
+    if (channel === undefined || !channel.usable) return bodiless ? null : body;
     let answer;
     try {
       answer = await channel.request({ ...call, name, ...this.identityOf(request, actor), requestId: request.id }, body, this.deadlineOf(endpoint));
