@@ -300,7 +300,15 @@ export class SqliteAdapter implements DatabaseAdapter {
     // SQLite itself says whether the statement writes (WITH ... INSERT, PRAGMA assignments and RETURNING included).
     if (readOnly && !stmt.readonly) throw readOnlyRefusal();
     if (stmt.reader) return this.readRows(stmt, bound);
-    const info = stmt.run(bound);
+    let info: Database.RunResult;
+    try {
+      info = stmt.run(bound);
+    } catch (error) {
+      // ALTER TABLE ... DROP COLUMN, refused by SQLite while the capture's triggers name the column: they go, the
+      // statement runs, and the schema change makes them again for the columns left (all in this transaction).
+      if (!this.db.inTransaction || !this.capture.releaseDroppedColumn(error)) throw error;
+      info = stmt.run(bound);
+    }
     const rowid = info.lastInsertRowid;
     const exec: ExecResult = {
       kind: 'exec',

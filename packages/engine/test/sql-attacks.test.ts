@@ -94,6 +94,21 @@ describe('SQLite', () => {
     expect(log[2]!.after).toMatchObject({ x: 1 });
   });
 
+  it('drops a column of a captured table, and keeps capturing the columns left', async () => {
+    const db = await open('sqlite');
+    await db.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT)');
+    await db.execute("INSERT INTO t VALUES (1, 'x', 'y')");
+    await db.execute('ALTER TABLE t DROP COLUMN b');
+    await db.batch([{ sql: 'ALTER TABLE "t" DROP a' }, { sql: 'INSERT INTO t (id) VALUES (2)' }]);
+    await db.execute('DELETE FROM t WHERE id = 1');
+    const log = (await new EventLog(db).list({ limit: 10 })).data;
+    expect(log.map((e) => [e.op, e.record_id, e.after ?? e.before])).toEqual([
+      ['create', '1', { id: 1, a: 'x', b: 'y' }],
+      ['create', '2', { id: 2 }],
+      ['delete', '1', { id: 1 }],
+    ]);
+  });
+
   it("refuses calls to the engine's own functions", async () => {
     const db = await open('sqlite');
     await db.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT)');

@@ -194,6 +194,21 @@ export class SqliteCapture {
     return { names: info.map((c) => c.name), pk };
   }
 
+  /**
+   * `ALTER TABLE ... DROP COLUMN` fails while a trigger names the column, and every capture trigger names every column.
+   * Given that failure, drops the table's capture triggers (in the caller's transaction) and answers true: the statement
+   * can then run, and the triggers are made again for the new columns when the schema change is seen. False for any
+   * other error.
+   */
+  releaseDroppedColumn(error: unknown): boolean {
+    const match = error instanceof Error ? /^error in trigger (\S+) after drop column:/.exec(error.message) : null;
+    if (match === null || !match[1]!.startsWith(TRIGGER_PREFIX)) return false;
+    const owner = this.db.prepare("SELECT tbl_name FROM main.sqlite_schema WHERE type = 'trigger' AND name = ?").pluck().get(match[1]) as string | undefined;
+    if (owner === undefined) return false;
+    for (const suffix of ['ins', 'upd', 'del']) this.db.prepare(`DROP TRIGGER IF EXISTS ${q(`${TRIGGER_PREFIX}${owner}_${suffix}`)}`).run();
+    return true;
+  }
+
   /** The three triggers of a table, by name. */
   triggersFor(table: string): Map<string, string> {
     const { names, pk } = this.columns(table);
