@@ -8,8 +8,19 @@
  * A frame: u32 (big-endian) length of the rest, u32 length of the header, the header as JSON, the body bytes.
  */
 export const CHANNEL_PATH = '/_dbforge/channel';
-/** Version 2 added record operations; a worker that speaks only version 1 refuses the upgrade, so it is sent HTTP. */
-export const CHANNEL_PROTOCOL = 'dbforge-channel/2';
+/**
+ * Version 2 added record operations, version 3 spilled replies (see `ChannelReplyHeader.spill`). A worker that speaks
+ * an older version refuses the upgrade, so it is sent HTTP.
+ */
+export const CHANNEL_PROTOCOL = 'dbforge-channel/3';
+
+/**
+ * Replies larger than this do not travel in a frame: the worker keeps the body and the frame says where to fetch it
+ * over HTTP (`CHANNEL_SPILL_PATH/<token>`), so that the gateway streams it to the client instead of holding it whole
+ * in memory, and a large reply does not hold up the small ones behind it on the channel.
+ */
+export const CHANNEL_SPILL_BYTES = 64 * 1024;
+export const CHANNEL_SPILL_PATH = `${CHANNEL_PATH}/replies`;
 
 /** The record operations the channel carries: a resource's point reads and writes (see `recordOperation`). */
 export type RecordOperation = 'create' | 'read' | 'update' | 'replace' | 'delete';
@@ -49,6 +60,8 @@ export interface ChannelReplyHeader {
   retryAfter?: number;
   /** After-hook deliveries a write put in the worker's outbox (`x-dbforge-outbox`). */
   outbox?: number;
+  /** The body was spilled: fetch it once with `GET CHANNEL_SPILL_PATH/<spill>` (with the worker secret); the frame's is empty. */
+  spill?: string;
 }
 
 /**

@@ -7,6 +7,8 @@ export { LoginThrottle, SignInThrottle, ACCOUNT_THROTTLE, ADDRESS_THROTTLE, type
 export {
   CHANNEL_PATH,
   CHANNEL_PROTOCOL,
+  CHANNEL_SPILL_BYTES,
+  CHANNEL_SPILL_PATH,
   encodeFrame,
   FrameError,
   FrameReader,

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   BatchBodySchema,
   DbForgeError,
@@ -15,6 +16,8 @@ import {
 import {
   CHANNEL_PATH,
   CHANNEL_PROTOCOL,
+  CHANNEL_SPILL_BYTES,
+  CHANNEL_SPILL_PATH,
   encodeFrame,
   FrameError,
   FrameReader,
@@ -36,6 +39,34 @@ import {
  * cut).
  */
 const TURN_BUDGET_MS = 20;
+
+/** How long a spilled reply waits to be fetched before it is dropped (the gateway fetches it at once). */
+const SPILL_TTL_MS = 60_000;
+
+/**
+ * Replies too large for a frame, kept until the gateway fetches them (once) over HTTP and streams them to its client:
+ * the body stays in this worker's memory, which the database's own limits bound, not in the gateway's, which every
+ * database shares.
+ */
+class SpilledReplies {
+  private readonly bodies = new Map<string, { body: string; timer: NodeJS.Timeout }>();
+
+  keep(body: string): string {
+    const token = randomBytes(16).toString('hex');
+    const timer = setTimeout(() => this.bodies.delete(token), SPILL_TTL_MS);
+    timer.unref();
+    this.bodies.set(token, { body, timer });
+    return token;
+  }
+
+  take(token: string): string | undefined {
+    const kept = this.bodies.get(token);
+    if (kept === undefined) return undefined;
+    this.bodies.delete(token);
+    clearTimeout(kept.timer);
+    return kept.body;
+  }
+}
 import { isFatalDuckDbError, type Actor, type DatabaseAdapter, type ResourceEngine } from '@dbforge/engine';
 import { runBatch, runQuery } from './routes/data.js';
 import { RECORD_OPERATIONS } from './routes/resources.js';
@@ -110,7 +141,13 @@ async function runRecord(op: RecordOperation, header: ChannelRequestHeader, body
  * body), through the same code. Other upgrades (WebSockets) go where they went before.
  */
 export function attachChannel(app: FastifyInstance, options: ChannelOptions): void {
-  const state: ChannelState = { closing: false, inFlight: 0, sockets: new Set() };
+  const state: ChannelState = { closing: false, inFlight: 0, sockets: new Set(), spilled: new SpilledReplies() };
+  // A spilled reply, fetched once by the gateway (the worker secret is checked for every route).
+  app.get(`${CHANNEL_SPILL_PATH}/:token`, async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = state.spilled.take((request.params as { token: string }).token);
+    if (body === undefined) throw new DbForgeError('NOT_FOUND', 'This reply was fetched already or has expired.');
+    return reply.type('application/json; charset=utf-8').send(body);
+  });
   const server = app.server;
   const others = server.listeners('upgrade') as ((request: IncomingMessage, socket: Duplex, head: Buffer) => void)[];
   server.removeAllListeners('upgrade');
@@ -143,6 +180,7 @@ interface ChannelState {
   inFlight: number;
   idle?: (() => void) | undefined;
   sockets: Set<Duplex>;
+  spilled: SpilledReplies;
 }
 
 function serve(socket: Duplex, head: Buffer, options: ChannelOptions, state: ChannelState): void {
@@ -150,7 +188,8 @@ function serve(socket: Duplex, head: Buffer, options: ChannelOptions, state: Cha
   socket.once('close', () => state.sockets.delete(socket));
   const reader = new FrameReader<ChannelRequestHeader>(options.maxBodyBytes + 64 * 1024);
   const writer = new FrameWriter(socket);
-  const send = (header: ChannelReplyHeader, body: string) => writer.send(encodeFrame(header, body));
+  const send = (header: ChannelReplyHeader, body: string) =>
+    writer.send(body.length > CHANNEL_SPILL_BYTES ? encodeFrame({ ...header, spill: state.spilled.keep(body) }) : encodeFrame(header, body));
   const take = (frame: Frame<ChannelRequestHeader>) => {
     state.inFlight += 1;
     void handle(frame.header, frame.body, options, state.closing, send).finally(() => {

@@ -184,6 +184,39 @@ describe('worker channel', () => {
     expect(again.status).toBe('HTTP/1.1 101 Switching Protocols');
   });
 
+  it('keeps a large reply for the gateway to fetch once over HTTP, instead of sending it in a frame', async () => {
+    const { port, app } = await listeningApp();
+    const { socket, rest } = await upgrade(port, SECRET);
+    const reader = new FrameReader<ChannelReplyHeader>(1 << 20);
+    const frames: { header: ChannelReplyHeader; body: Buffer }[] = [];
+    const answered = new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer) => {
+        frames.push(...reader.push(chunk));
+        if (frames.length === 2) resolve();
+      };
+      socket.on('data', onData);
+      if (rest.length > 0) onData(rest);
+    });
+    const frame = (id: number, sql: string) => encodeFrame({ id, op: 'query', name: 'mine', actor: ACTOR, requestId: `r${id}` }, JSON.stringify({ sql }));
+    socket.write(Buffer.concat([frame(1, "SELECT hex(zeroblob(60000)) AS big"), frame(2, 'SELECT 1 AS small')]));
+    await answered;
+    frames.sort((a, b) => a.header.id - b.header.id);
+    const [big, small] = frames;
+    expect(big!.header).toMatchObject({ id: 1, status: 200, spill: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(big!.body.length).toBe(0);
+    expect(small!.header.spill).toBeUndefined();
+    expect(JSON.parse(small!.body.toString())).toMatchObject({ data: [{ small: 1 }] });
+
+    const url = `/_dbforge/channel/replies/${big!.header.spill}`;
+    expect((await app.inject({ method: 'GET', url })).statusCode).toBe(401);
+    const fetched = await app.inject({ method: 'GET', url, headers: { 'x-dbforge-worker-secret': SECRET } });
+    expect(fetched.statusCode).toBe(200);
+    expect(fetched.headers['content-type']).toMatch(/^application\/json/);
+    expect(fetched.json<{ data: { big: string }[] }>().data[0]!.big).toHaveLength(120000);
+    const again = await app.inject({ method: 'GET', url, headers: { 'x-dbforge-worker-secret': SECRET } });
+    expect(again.statusCode).toBe(404);
+  });
+
   it('refuses a body over its own limit, as its HTTP routes do', async () => {
     const port = await listening();
     const { socket, rest } = await upgrade(port, SECRET);

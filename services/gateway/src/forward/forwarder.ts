@@ -13,7 +13,7 @@ import {
 import type { DatabaseService } from '../services/databases.js';
 import type { WorkerEndpoint } from '../runtime/types.js';
 import type { Actor } from '../plugins/access.js';
-import { recordOperation, type RecordOperation } from '@dbforge/server-kit';
+import { CHANNEL_SPILL_PATH, recordOperation, type RecordOperation } from '@dbforge/server-kit';
 import { ChannelTimeout, WorkerChannel } from './channel.js';
 
 export interface ForwarderOptions {
@@ -231,7 +231,30 @@ export class Forwarder {
     reply.header('content-type', 'application/json; charset=utf-8');
     if (header.code !== undefined) reply.header(WorkerHeaders.errorCode, header.code);
     if (header.retryAfter !== undefined) reply.header('retry-after', String(header.retryAfter));
-    reply.send(answer.body);
+    if (header.spill === undefined) {
+      reply.send(answer.body);
+      return true;
+    }
+    // A large reply: the worker kept it, and it is streamed from there rather than held here.
+    let spilled: Dispatcher.ResponseData;
+    try {
+      spilled = await endpoint.dispatcher.request({
+        path: `${CHANNEL_SPILL_PATH}/${header.spill}`,
+        method: 'GET',
+        headers: { [WorkerHeaders.secret]: endpoint.secret, [REQUEST_ID_HEADER]: request.id },
+        headersTimeout: this.deadlineOf(endpoint),
+        bodyTimeout: 0,
+      });
+    } catch (error) {
+      throw this.unreachable(request, endpoint, error);
+    }
+    if (spilled.statusCode !== 200) {
+      await spilled.body.dump();
+      throw new DbForgeError('WORKER_UNAVAILABLE', `The worker of database '${name}' lost the reply before it could be sent; the request may have been applied.`);
+    }
+    const size = spilled.headers['content-length'];
+    if (typeof size === 'string') reply.header('content-length', size);
+    reply.send(spilled.body);
     return true;
   }
 
