@@ -2,8 +2,12 @@
 // Fastify hello-world (the ceiling for one HTTP hop on this machine). All measured in this one run; every figure is
 // reported as a ratio to the ceiling, because these machines are shared and noisy.
 //
-// Environment: BENCH_ROWS (1000000), BENCH_CONNECTIONS (1,16,64), BENCH_DURATION seconds (10), DBFORGE_WORKER_CHANNEL
-// and DBFORGE_WORKER_POOL_SIZE (passed on to the gateway).
+// Each connection count is measured in BENCH_ROUNDS rounds (3) of ceiling, direct worker and gateway in turn, each
+// BENCH_DURATION seconds (5) per round, so that a change in the machine's load during the run weighs on all three alike;
+// requests/s is over all rounds, p50 the median round's and p99 the worst round's.
+//
+// Environment: BENCH_ROWS (1000000), BENCH_CONNECTIONS (1,16,64), BENCH_ROUNDS (3), BENCH_DURATION seconds per round
+// (5), DBFORGE_WORKER_CHANNEL and DBFORGE_WORKER_POOL_SIZE (passed on to the gateway).
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -13,7 +17,8 @@ import { checker, GATEWAY_ARGS } from './gateway.mjs';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,16,64').split(',').map(Number);
-const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const KEY = `bench-${secret()}`;
 /** Called directly, the worker needs what the gateway would send: its secret and the acting identity. */
 const ACTOR = JSON.stringify({ id: 'bench', kind: 'platform', roles: ['admin'], readonly: false });
@@ -82,11 +87,19 @@ async function preciseLatency(url, headers, count = 2000) {
   return { p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)] };
 }
 
-function summary(result) {
-  if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${result.non2xx} non-2xx replies and ${result.errors} errors: the measurement is not valid`);
+/** One target's rounds as one figure: requests/s over all rounds, the median round's p50, the worst round's p99. */
+function summary(rounds) {
+  for (const result of rounds) {
+    if (result.non2xx > 0 || result.errors > 0) {
+      throw new Error(`${result.non2xx} non-2xx replies and ${result.errors} errors: the measurement is not valid`);
+    }
   }
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  const p50s = rounds.map((r) => r.latency.p50).sort((a, b) => a - b);
+  return {
+    rps: rounds.reduce((sum, r) => sum + r.requests.total, 0) / rounds.reduce((sum, r) => sum + r.duration, 0),
+    p50: p50s[Math.floor(p50s.length / 2)],
+    p99: Math.max(...rounds.map((r) => r.latency.p99)),
+  };
 }
 
 const work = tempDir();
@@ -156,18 +169,20 @@ try {
   };
   const results = [];
   for (const connections of CONNECTIONS) {
-    process.stdout.write(`measuring at ${connections} connection(s), ${DURATION} s each...\n`);
-    const ceiling = summary(await pointSelect(`http://127.0.0.1:${hello.match[1]}/`, connections));
-    const worker = summary(
-      await pointSelect(workerUrl, connections, directHeaders),
-    );
-    const viaGateway = summary(await pointSelect(`${gatewayUrl}/api/db/bench/query`, connections, { 'x-api-key': KEY }));
+    process.stdout.write(`measuring at ${connections} connection(s), ${ROUNDS} round(s) of ${DURATION} s each...\n`);
+    const rounds = { ceiling: [], worker: [], gateway: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      rounds.ceiling.push(await pointSelect(`http://127.0.0.1:${hello.match[1]}/`, connections));
+      rounds.worker.push(await pointSelect(workerUrl, connections, directHeaders));
+      rounds.gateway.push(await pointSelect(gatewayQueryUrl, connections, { 'x-api-key': KEY }));
+    }
+    const [ceiling, worker, viaGateway] = [summary(rounds.ceiling), summary(rounds.worker), summary(rounds.gateway)];
     results.push({ connections, ceiling, worker, gateway: viaGateway });
   }
 
   const pct = (a, b) => `${((a / b) * 100).toFixed(1)}%`;
   const lines = [];
-  lines.push(`Point selects by primary key on a ${ROWS.toLocaleString('en')}-row SQLite table, ${DURATION} s per measurement.`);
+  lines.push(`Point selects by primary key on a ${ROWS.toLocaleString('en')}-row SQLite table, ${ROUNDS} round(s) of ${DURATION} s per target, in turn.`);
   lines.push('');
   lines.push('| connections | target | requests/s | p50 ms | p99 ms | of ceiling | of direct worker |');
   lines.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: |');
@@ -200,7 +215,7 @@ try {
   const out = path.join(ROOT, 'bench', 'results');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, `query-path-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ rows: ROWS, duration: DURATION, results, latency }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ rows: ROWS, rounds: ROUNDS, duration: DURATION, results, latency }, null, 2));
   process.stdout.write(`\nraw results: ${path.relative(ROOT, file)}\n\n`);
 
   // The performance issue's targets, at 64 connections when measured.
