@@ -83,6 +83,26 @@ describe('permissions', () => {
     expect(visible(resource, platform).sql).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('never lets an anonymous caller match `field == user.id` on a record whose field is empty', () => {
+    const orphan = { id: 6, title: 'no author', status: 'draft', author: null, notes: 'n6' };
+    db.prepare('INSERT INTO posts VALUES (@id, @title, @status, @author, @notes)').run(orphan);
+    try {
+      const { resource } = resourceFrom(`${POSTS}permissions:\n  read: "author == user.id"\n  update: "author == user.id"\n`);
+      const filter = listFilter(resource, anonymous);
+      const where = filter === true ? '' : filter === false ? ' WHERE 1 = 0' : ` WHERE ${filter.sql}`;
+      const ids = db.prepare(`SELECT id FROM posts${where}`).all(...(typeof filter === 'object' ? filter.params : [])) as { id: number }[];
+      expect(ids).toEqual([]);
+      expect(allows(resource, 'read', anonymous, orphan)).toBe(false);
+      expect(allows(resource, 'update', anonymous, orphan)).toBe(false);
+      // A rule can still tell signed-in callers apart.
+      const signedIn = resourceFrom(`${POSTS}permissions:\n  read: "user.authenticated"\n`).resource;
+      expect(allows(signedIn, 'read', anonymous, orphan)).toBe(false);
+      expect(allows(signedIn, 'read', ada, orphan)).toBe(true);
+    } finally {
+      db.prepare('DELETE FROM posts WHERE id = 6').run();
+    }
+  });
+
   it('gives an editor role what a role entry names', () => {
     const { resource } = resourceFrom(`${POSTS}permissions:\n  read: [{role: editor}]\n`);
     expect(visible(resource, alan).sql).toEqual([1, 2, 3, 4, 5]);

@@ -70,6 +70,9 @@ export interface ResourceEngineOptions {
   log?: ((object: Record<string, unknown>, message: string) => void) | undefined;
 }
 
+/** The recorded event behind a presented one (see `presentEvent` and `eventFor`). */
+const RAW_EVENT = Symbol('the recorded event');
+
 /** Who is writing and what the gateway says about hooks, per request. */
 export interface RequestContext {
   actor: Actor;
@@ -731,12 +734,27 @@ export class ResourceEngine {
     });
   }
 
-  /** Refuses an end user an operation on one record: 404 when they may not read it, 403 when they may not do the rest. */
-  async authorize(name: string, id: string, operation: 'read' | 'update' | 'delete', actor: Actor): Promise<void> {
+  /**
+   * Refuses an end user an operation on one record: 404 when they may not read it, 403 when they may not do the rest.
+   * With `field` (a file field's routes), the field's own permissions too: a file the caller may not read is as absent
+   * as a record they may not read (404), and changing one they may not write is refused (403).
+   */
+  async authorize(name: string, id: string, operation: 'read' | 'update' | 'delete', actor: Actor, field?: string): Promise<void> {
     if (bypassesPermissions(actor)) return;
     const resource = this.require(name);
-    const view = await this.getRecord(name, id, actor);
-    if (operation !== 'read') this.checkWrite(resource, operation, actor, view, undefined);
+    const key = this.keyValue(resource, id);
+    await this.permissionsReady(resource, actor);
+    // The record as rules see it: every field, hidden ones included (they may decide).
+    const view = await this.adapter.transaction(async (tx) => {
+      const row = await this.fetchRow(tx, resource, key);
+      if (row === undefined) throw recordNotFound(name, id);
+      return this.present(resource, row, await this.linksOf(tx, resource, [row[resource.primaryKey] as TxValue]));
+    });
+    if (!allows(resource, 'read', actor, view)) throw recordNotFound(name, id);
+    if (field !== undefined && hiddenFields(resource, actor, view).includes(field)) {
+      throw new DbForgeError('NOT_FOUND', `The record has no file in '${field}'.`);
+    }
+    if (operation !== 'read') this.checkWrite(resource, operation, actor, view, field === undefined ? undefined : { [field]: null });
   }
 
   /** Loads CEL when an end user meets permissions written as expressions. */
@@ -1169,9 +1187,16 @@ export class ResourceEngine {
       const old = this.plainRecord(resource, row);
       const oldLinks = await this.linksOf(tx, resource, [key]);
       for (const field of resource.fields.filter((f) => f.manyToMany)) old[field.name] = oldLinks.get(field.name)?.get(String(key)) ?? [];
+      // What a replace leaves alone: fields the caller may not see or may not set keep their value.
+      const untouchable = new Set<string>();
       if (!bypassesPermissions(context.actor)) {
-        if (!allows(resource, 'read', context.actor, beforeView)) throw recordNotFound(name, id);
-        this.checkWrite(resource, 'update', context.actor, beforeView, body);
+        // Rules see the record as stored, in clear (the event's view seals personal data with a random IV).
+        const current = this.present(resource, row, oldLinks);
+        if (!allows(resource, 'read', context.actor, current)) throw recordNotFound(name, id);
+        this.checkWrite(resource, 'update', context.actor, current, body);
+        for (const field of hiddenFields(resource, context.actor, current)) untouchable.add(field);
+        const everything = Object.fromEntries(resource.fields.map((f) => [f.name, null]));
+        for (const field of unwritableFields(resource, context.actor, current, everything)) untouchable.add(field);
       }
       const record: Record<string, unknown> = { ...old };
       const problems: FieldProblem[] = [];
@@ -1183,7 +1208,7 @@ export class ResourceEngine {
             problems.push({ field: `body.${field.name}`, message: "can't be changed once written" });
           }
           record[field.name] = next;
-        } else if (!partial && !keep.has(field.name)) {
+        } else if (!partial && !keep.has(field.name) && !untouchable.has(field.name)) {
           record[field.name] = field.manyToMany ? [] : field.immutable ? old[field.name] : this.defaultValue(field, now);
         }
       }
@@ -1507,7 +1532,7 @@ export class ResourceEngine {
       const old = previous as FileMeta | null;
       if (old?.id) fs.rmSync(this.filePath(resource, old.id), { force: true });
       this.options.log?.({ resource: name, id, field: fieldName, size, actor: context.actor.id }, 'file uploaded');
-      return { value: view, outboxed };
+      return { value: this.withoutHidden(resource, context.actor, view), outboxed };
     } catch (error) {
       fs.rmSync(final, { force: true });
       throw error;
@@ -1549,7 +1574,7 @@ export class ResourceEngine {
     }, { context: this.changeContext(context), recordsEvents: true });
     const old = previous as FileMeta | null;
     if (old?.id) fs.rmSync(this.filePath(resource, old.id), { force: true });
-    return { value: view, outboxed };
+    return { value: this.withoutHidden(resource, context.actor, view), outboxed };
   }
 
   /* ---------------------------------------------------------------- outbox */
@@ -1595,12 +1620,27 @@ export class ResourceEngine {
    */
   eventFor(event: ChangeEvent, actor: Actor): ChangeEvent | null {
     if (bypassesPermissions(actor)) return event;
-    const record = event.after ?? event.before;
-    if (!this.canRead(event.table, record, actor)) return null;
-    const resource = this.registry.get(event.table)!.definition;
-    const before = event.before === null ? null : this.withoutHidden(resource, actor, event.before);
-    const after = event.after === null ? null : this.withoutHidden(resource, actor, event.after);
-    return before === event.before && after === event.after ? event : { ...event, before, after };
+    const resource = this.registry.get(event.table)?.definition;
+    if (resource === undefined) return null;
+    // Permissions decide on the records in clear (a presented event masks personal data, which a rule may test).
+    const raw = (event as { [RAW_EVENT]?: ChangeEvent })[RAW_EVENT] ?? event;
+    const before = raw.before === null ? null : openEventRecord(resource, raw.before, this.crypto);
+    const after = raw.after === null ? null : openEventRecord(resource, raw.after, this.crypto);
+    if (!this.canRead(event.table, after ?? before, actor)) return null;
+    // The state before a change is shown only to a caller who could have read it.
+    const showBefore = event.before !== null && before !== null && (after === null || allows(resource, 'read', actor, before));
+    const shownBefore = showBefore ? this.withoutHiddenOf(resource, actor, event.before!, before) : null;
+    const shownAfter = event.after === null || after === null ? event.after : this.withoutHiddenOf(resource, actor, event.after, after);
+    return shownBefore === event.before && shownAfter === event.after ? event : { ...event, before: shownBefore, after: shownAfter };
+  }
+
+  /** `shown` without the fields whose field-level `read` the actor fails, decided on `record` (the same record in clear). */
+  private withoutHiddenOf(resource: ResourceDef, actor: Actor, shown: Record<string, unknown>, record: Record<string, unknown>): Record<string, unknown> {
+    const hidden = hiddenFields(resource, actor, record);
+    if (hidden.length === 0) return shown;
+    const out = { ...shown };
+    for (const field of hidden) delete out[field];
+    return out;
   }
 
   /** Loads the expression language when a resource's permissions use it (CEL is not loaded by databases without). */
@@ -1612,7 +1652,10 @@ export class ResourceEngine {
   presentEvent(event: ChangeEvent): ChangeEvent {
     if (event.resource === null) return event;
     const def = this.registry.get(event.resource)?.definition;
-    return { ...event, before: presentEventRecord(def, event.before, this.crypto), after: presentEventRecord(def, event.after, this.crypto) };
+    const presented = { ...event, before: presentEventRecord(def, event.before, this.crypto), after: presentEventRecord(def, event.after, this.crypto) };
+    // The recorded event rides along, out of sight of JSON, for `eventFor` to decide permissions on.
+    Object.defineProperty(presented, RAW_EVENT, { value: event, enumerable: false });
+    return presented;
   }
 
   /** The key of a record as its events record it. */

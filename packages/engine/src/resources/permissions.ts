@@ -24,10 +24,17 @@ export function bypassesPermissions(actor: Actor): boolean {
   return actor.kind === undefined || actor.kind === 'platform';
 }
 
+/**
+ * `user.id` of an anonymous caller: a value no record holds, so that a rule such as `owner_id == user.id` never matches
+ * a record whose owner is empty (with null, `null == null` would let anonymous callers read and change those). Rules
+ * tell signed-in callers by `user.authenticated`.
+ */
+const ANONYMOUS_ID = '\u0000anonymous';
+
 function userObject(actor: Actor): Record<string, unknown> {
   const authenticated = actor.kind === 'user';
   return {
-    id: authenticated ? actor.id : null,
+    id: authenticated ? actor.id : ANONYMOUS_ID,
     roles: authenticated ? actor.roles : [],
     role: authenticated ? (actor.roles[0] ?? '') : '',
     authenticated,

@@ -213,7 +213,7 @@ export const resourceRoutes: FastifyPluginAsync = async (fastify) => {
         },
       },
       async (request, reply) => {
-        await engine.authorize(request.params.resource, request.params.id, 'update', actorOf(request));
+        await engine.authorize(request.params.resource, request.params.id, 'update', actorOf(request), request.params.field);
         return withHooks(
           reply,
           () =>
@@ -235,7 +235,7 @@ export const resourceRoutes: FastifyPluginAsync = async (fastify) => {
     '/api/db/:name/resources/:resource/:id/files/:field',
     { schema: { tags, summary: 'Download the file of a file field', operationId: 'downloadFile', params: FileParamsSchema } },
     async (request, reply) => {
-      await engine.authorize(request.params.resource, request.params.id, 'read', actorOf(request));
+      await engine.authorize(request.params.resource, request.params.id, 'read', actorOf(request), request.params.field);
       const { meta, stream } = await engine.downloadFile(request.params.resource, request.params.id, request.params.field);
       return reply
         .type(meta.content_type)
@@ -251,7 +251,7 @@ export const resourceRoutes: FastifyPluginAsync = async (fastify) => {
     { schema: { tags, summary: 'Remove the file of a file field', operationId: 'deleteFile', params: FileParamsSchema } },
     async (request, reply) =>
       engine
-        .authorize(request.params.resource, request.params.id, 'update', actorOf(request))
+        .authorize(request.params.resource, request.params.id, 'update', actorOf(request), request.params.field)
         .then(() => withHooks(reply, () => engine.deleteFile(request.params.resource, request.params.id, request.params.field, requestContext(request, null)), (record) => json(reply, 200, record))),
   );
 };
