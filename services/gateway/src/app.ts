@@ -76,7 +76,7 @@ export const gatewayApp = fp(
     });
 
     await app.register(serviceRoutes, { version: GATEWAY_VERSION });
-    await app.register(metricsRoutes);
+    await app.register(metricsRoutes, { metricsPublic: config.metricsPublic });
     await app.register(adminGatewayRoutes);
     await app.register(authRoutes, { refreshTokenTtlSeconds: config.refreshTokenTtlSeconds, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
     await app.register(tenantRoutes);

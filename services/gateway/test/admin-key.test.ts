@@ -37,6 +37,30 @@ describe('AdminKeyStore', () => {
     expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(200);
   });
 
+  it('answers false, never throws, for a key of the right length in characters but not in bytes', async () => {
+    const secretsDir = tempDir();
+    const { store } = await AdminKeyStore.load({ key: 'k'.repeat(32), secretsDir });
+    expect(await store.verify('k'.repeat(32))).toBe(true);
+    expect(await store.verify(`é${'a'.repeat(31)}`)).toBe(false);
+  });
+
+  it('runs at most two argon2 checks of guesses at once and refuses the rest', async () => {
+    const secretsDir = tempDir();
+    const { generatedKey } = await AdminKeyStore.load({ secretsDir });
+    const { store } = await AdminKeyStore.load({ secretsDir });
+    const guesses = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `dbf_admin_${tag}${String(i).repeat(42)}`);
+    const timed = async (keys: string[]) => {
+      const started = process.hrtime.bigint();
+      expect(await Promise.all(keys.map((k) => store.verify(k)))).toEqual(keys.map(() => false));
+      return Number(process.hrtime.bigint() - started) / 1e6;
+    };
+    const two = await timed(guesses('a', 2));
+    // Six at once cost what two do: four are refused without the work (run, they would take three times as long).
+    const six = await timed(guesses('b', 6));
+    expect(six).toBeLessThan(2 * two);
+    expect(await store.verify(generatedKey!)).toBe(true);
+  });
+
   it('takes a key from the environment or a file, and refuses a weak one', async () => {
     const secretsDir = tempDir();
     const env = await AdminKeyStore.load({ key: 'k'.repeat(32), secretsDir });

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ADMIN_KEY, auth, buildGateway } from './helpers.js';
 
@@ -25,12 +26,56 @@ describe('gateway routes', () => {
     expect(replaced.headers['x-request-id']).not.toContain(' ');
   });
 
-  it('serves /metrics publicly only when configured', async () => {
+  it("serves /metrics to the platform admin, or publicly when configured, and never to a tenant's key", async () => {
     const closed = await buildGateway();
     expect((await closed.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
     expect((await closed.inject({ method: 'GET', url: '/metrics', headers: auth })).statusCode).toBe(200);
+    await closed.inject({ method: 'POST', url: '/admin/tenants', headers: auth, payload: { id: 'globex', name: 'Globex' } });
+    const created = await closed.inject({ method: 'POST', url: '/admin/tenants/globex/keys', headers: auth, payload: { name: 'k', scope: 'admin' } });
+    expect(created.statusCode).toBe(201);
+    const tenantKey = { 'x-api-key': created.json<{ secret: string }>().secret };
+    expect((await closed.inject({ method: 'GET', url: '/metrics', headers: tenantKey })).statusCode).toBe(403);
     const open = await buildGateway({ DBFORGE_METRICS_PUBLIC: 'true' });
     expect((await open.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+  });
+
+  it('takes only access tokens it could have signed: HS256 with an issuer, an expiry and a subject', async () => {
+    const secret = 's'.repeat(40);
+    const app = await buildGateway({ DBFORGE_TOKEN_SECRET: secret });
+    const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const token = (claims: object) => {
+      const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+      return `${unsigned}.${crypto.createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+    };
+    await app.inject({ method: 'POST', url: '/admin/tenants', headers: auth, payload: { id: 'acme', name: 'Acme' } });
+    await app.inject({ method: 'PUT', url: '/admin/tenants/acme/members', headers: auth, payload: { email: 'ada@acme.example.com', role: 'viewer', password: 'a long passphrase' } });
+    const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'ada@acme.example.com', password: 'a long passphrase' } });
+    const sub = JSON.parse(Buffer.from(login.json<{ access_token: string }>().access_token.split('.')[1]!, 'base64url').toString()).sub as string;
+    const now = Math.floor(Date.now() / 1000);
+    const me = (claims: object) => app.inject({ method: 'GET', url: '/auth/me', headers: { authorization: `Bearer ${token(claims)}` } });
+    const base = { sub, email: 'ada@acme.example.com', typ: 'access' };
+    expect((await me({ ...base, iss: 'dbforge', exp: now + 600 })).statusCode).toBe(200);
+    expect((await me({ ...base, iss: 'dbforge' })).statusCode).toBe(401);
+    expect((await me({ ...base, exp: now + 600 })).statusCode).toBe(401);
+  });
+
+  it("holds a tenant's database quota when spawns arrive at once", async () => {
+    const app = await buildGateway();
+    await app.inject({ method: 'POST', url: '/admin/tenants', headers: auth, payload: { id: 'tiny', name: 'Tiny', quotas: { max_databases: 1 } } });
+    const spawns = await Promise.all(
+      ['tiny-a', 'tiny-b', 'tiny-c'].map((name) => app.inject({ method: 'POST', url: `/admin/databases/spawn/${name}`, headers: auth, payload: { tenant: 'tiny' } })),
+    );
+    expect(spawns.map((r) => r.statusCode).sort()).toEqual([201, 403, 403]);
+    expect(spawns.filter((r) => r.statusCode === 403).map((r) => r.json<{ error: { code: string } }>().error.code)).toEqual(['QUOTA_EXCEEDED', 'QUOTA_EXCEEDED']);
+  });
+
+  it('records a failed authentication with its path cut to a sensible length', async () => {
+    const app = await buildGateway();
+    await app.inject({ method: 'GET', url: `/admin/${'a'.repeat(5000)}`, headers: { 'x-api-key': 'nope' } });
+    const audit = await app.inject({ method: 'GET', url: '/admin/audit?action=auth.failure', headers: auth });
+    const entries = audit.json<{ data: { detail: { path: string } }[] }>().data;
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.every((e) => e.detail.path.length <= 256)).toBe(true);
   });
 
   it('answers 413 from the declared length before starting a worker call', async () => {

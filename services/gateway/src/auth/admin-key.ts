@@ -5,6 +5,8 @@ import argon2 from 'argon2';
 
 const GENERATED_PREFIX = 'dbf_admin_';
 const GENERATED_KEY = /^dbf_admin_[A-Za-z0-9_-]{43}$/;
+/** argon2 checks of admin-key guesses run at once at most (see `verify`). */
+const MAX_CONCURRENT_CHECKS = 2;
 
 export const ADMIN_KEY_FILE = 'admin-key.json';
 const MIN_KEY_LENGTH = 24;
@@ -46,6 +48,7 @@ export class AdminKeyStore {
   private readonly verified = new Set<string>();
   private readonly rejected = new Map<string, true>();
   private lastVerified: Buffer | undefined;
+  private checking = 0;
 
   private constructor(
     private readonly hash: string | undefined,
@@ -89,9 +92,11 @@ export class AdminKeyStore {
 
   async verify(presented: string): Promise<boolean> {
     if (presented.length === 0 || presented.length > 1024) return false;
-    // The key that verified last is compared first, without hashing: the hot path of every request.
-    if (this.lastVerified !== undefined && presented.length === this.lastVerified.length && crypto.timingSafeEqual(Buffer.from(presented), this.lastVerified)) {
-      return true;
+    // The key that verified last is compared first, without hashing: the hot path of every request. (Compared as bytes:
+    // a character outside ASCII would make the lengths of the text and of its bytes differ.)
+    if (this.lastVerified !== undefined) {
+      const bytes = Buffer.from(presented);
+      if (bytes.length === this.lastVerified.length && crypto.timingSafeEqual(bytes, this.lastVerified)) return true;
     }
     const d = digest(presented);
     if (this.plainDigest !== undefined) {
@@ -107,7 +112,16 @@ export class AdminKeyStore {
     // A stored hash is always of a generated key (`dbf_admin_` and 43 characters): anything else is refused without
     // the argon2 work, which would otherwise be a cheap way to load the gateway.
     if (!GENERATED_KEY.test(presented)) return false;
-    const ok = this.hash !== undefined && (await argon2.verify(this.hash, presented).catch(() => false));
+    // Each check costs about 100 ms of CPU and 64 MiB: a few at a time, and a flood of guesses is refused rather than
+    // queued (the real key, once verified, is never checked this way again).
+    if (this.checking >= MAX_CONCURRENT_CHECKS) return false;
+    this.checking++;
+    let ok: boolean;
+    try {
+      ok = this.hash !== undefined && (await argon2.verify(this.hash, presented).catch(() => false));
+    } finally {
+      this.checking--;
+    }
     if (ok) {
       this.verified.add(d);
       this.lastVerified = Buffer.from(presented);

@@ -81,7 +81,8 @@ export class AuditService {
       ...this.fromRequest(request, 401),
       actor: null,
       database: (request.params as { name?: string } | undefined)?.name ?? null,
-      detail: { method: request.method, path: request.url.split('?')[0], reason: error.message },
+      // The path as far as it tells anything (a client chooses its length, and failures cost it nothing).
+      detail: { method: request.method, path: request.url.split('?')[0]!.slice(0, 256), reason: error.message.slice(0, 256) },
     });
   }
 

@@ -113,7 +113,8 @@ export const authPlugin = fp(
     await app.register(jwt, {
       secret: loadTokenSecret(options.tokenSecret, options.secretsDir),
       sign: { expiresIn: options.accessTokenTtlSeconds, iss: 'dbforge' },
-      verify: { allowedIss: 'dbforge' },
+      // Only tokens this gateway signs: HS256, with an issuer, an expiry and a subject.
+      verify: { allowedIss: 'dbforge', algorithms: ['HS256'], requiredClaims: ['iss', 'exp', 'sub'] },
     });
     app.decorate('signAccessToken', (claims: AccessTokenClaims) => app.jwt.sign(claims));
 

@@ -32,6 +32,8 @@ export interface SpawnOutcome {
  */
 export class DatabaseService {
   private readonly lock = new KeyedLock();
+  /** Per tenant: the quota check and the spawn of a new database, together. */
+  private readonly tenantLock = new KeyedLock();
 
   constructor(
     private readonly catalog: Catalog,
@@ -134,29 +136,36 @@ export class DatabaseService {
         return { created: false, record: existing };
       }
 
-      const tenant = this.catalog.tenancy.tenant(options.tenantId);
-      if (tenant === undefined) throw new DbForgeError('NOT_FOUND', 'Tenant not found.');
-      const limit = tenant.quotas.max_databases;
-      if (limit !== null && this.catalog.tenancy.databaseCount(tenant.id) >= limit) {
-        throw new DbForgeError('QUOTA_EXCEEDED', `Tenant '${tenant.id}' has reached its quota of ${limit} database(s); prune one or ask for a larger quota.`);
-      }
-      const record: DatabaseRecord = {
-        name,
-        tenantId: tenant.id,
-        engine: options.engine ?? DEFAULT_ENGINE,
-        containerId: '',
-        createdAt: new Date().toISOString(),
-        settings: options.settings,
+      // The new databases of a tenant with a quota are made one at a time: two spawns at once must not both pass its
+      // check. (Without a quota there is nothing to race for.)
+      const make = async () => {
+        const tenant = this.catalog.tenancy.tenant(options.tenantId);
+        if (tenant === undefined) throw new DbForgeError('NOT_FOUND', 'Tenant not found.');
+        const limit = tenant.quotas.max_databases;
+        if (limit !== null && this.catalog.tenancy.databaseCount(tenant.id) >= limit) {
+          throw new DbForgeError('QUOTA_EXCEEDED', `Tenant '${tenant.id}' has reached its quota of ${limit} database(s); prune one or ask for a larger quota.`);
+        }
+        const record: DatabaseRecord = {
+          name,
+          tenantId: tenant.id,
+          engine: options.engine ?? DEFAULT_ENGINE,
+          containerId: '',
+          createdAt: new Date().toISOString(),
+          settings: options.settings,
+        };
+        const status = await this.runtime.spawn(this.specOf(record));
+        record.containerId = status.containerId;
+        try {
+          this.catalog.insert(record);
+        } catch (error) {
+          // The catalogue is the source of truth: a database it could not record must not keep running.
+          await this.runtime.remove(name).catch(() => undefined);
+          throw Errors.internal(error);
+        }
+        return record;
       };
-      const status = await this.runtime.spawn(this.specOf(record));
-      record.containerId = status.containerId;
-      try {
-        this.catalog.insert(record);
-      } catch (error) {
-        // The catalogue is the source of truth: a database it could not record must not keep running.
-        await this.runtime.remove(name).catch(() => undefined);
-        throw Errors.internal(error);
-      }
+      const quota = this.catalog.tenancy.tenant(options.tenantId)?.quotas.max_databases ?? null;
+      const record = quota === null ? await make() : await this.tenantLock.run(options.tenantId, make);
       this.logger.info({ db: name, engine: record.engine, containerId: record.containerId }, 'database spawned');
       return { created: true, record };
     });
