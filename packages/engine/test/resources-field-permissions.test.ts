@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { DbForgeError } from '@dbforge/contracts';
-import { ResourceEngine, type Actor, type RequestContext } from '../src/index.js';
+import { ResourceEngine, type Actor, type DatabaseAdapter, type RequestContext } from '../src/index.js';
 import { open, tempDir } from './helpers.js';
 
 // Field- and record-level permissions on the paths a review found open: replace (PUT), file routes, rules on personal
@@ -12,9 +12,13 @@ const bob: Actor = { id: 'u-bob', roles: ['user'], kind: 'user' };
 const platform: Actor = { id: 'key:1', roles: ['admin'], kind: 'platform' };
 const ctx = (actor: Actor): RequestContext => ({ actor, hooks: new Set(), fingerprint: 'f', requestId: 'r' });
 
+/** The database of the engine `engineWith` made last. */
+let lastDb: DatabaseAdapter;
+
 async function engineWith(yaml: string): Promise<ResourceEngine> {
   const dir = tempDir();
   const db = await open('sqlite');
+  lastDb = db;
   const engine = await ResourceEngine.open(db, { database: 't', dataDir: dir });
   await engine.apply(yaml);
   return engine;
@@ -160,5 +164,78 @@ permissions:
     expect(published).toMatchObject({ op: 'update', before: null, after: { title: 'Announcement' } });
     // The author could read both states.
     expect(engine.eventFor(events[1]!, ada)).toMatchObject({ before: { title: 'Secret merger with ACME' } });
+  });
+});
+
+describe('values and messages', () => {
+  it('hashes whatever a client sends as a password, a string shaped like a hash included', async () => {
+    const engine = await engineWith(`
+resource: docs
+fields:
+  id: {type: primary_key}
+  pin: {type: password, min_length: 8}
+permissions:
+  create: public
+`);
+    const literal = '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG';
+    await engine.create('docs', { pin: literal }, ctx(platform));
+    const stored = await lastDb.read('SELECT pin FROM docs');
+    expect(stored[0]!.pin).toMatch(/^\$argon2id\$/);
+    expect(stored[0]!.pin).not.toBe(literal);
+  });
+
+  it('leaves personal data out of a uniqueness conflict, and names other values', async () => {
+    const engine = await engineWith(`
+resource: people
+fields:
+  id: {type: primary_key}
+  email: {type: email, unique: true, security: {pii: true}}
+  handle: {type: string, unique: true}
+`);
+    await engine.create('people', { email: 'ada@example.com', handle: 'ada' }, ctx(platform));
+    const pii = await failure(engine.create('people', { email: 'ada@example.com', handle: 'other' }, ctx(platform)));
+    expect(pii.code).toBe('CONFLICT');
+    expect(pii.message).not.toContain('ada@example.com');
+    expect(JSON.stringify(pii.details)).not.toContain('ada@example.com');
+    const plain = await failure(engine.create('people', { email: 'b@example.com', handle: 'ada' }, ctx(platform)));
+    expect(plain.message).toContain("'ada'");
+  });
+
+  it('checks the day of a timestamp as written, whatever its offset', async () => {
+    const engine = await engineWith(`
+resource: events
+fields:
+  id: {type: primary_key}
+  at: {type: timestamp}
+`);
+    expect((await failure(engine.create('events', { at: '2025-02-30T10:00:00+01:00' }, ctx(platform)))).code).toBe('VALIDATION_ERROR');
+    expect((await engine.create('events', { at: '2025-02-28T23:30:00-01:00' }, ctx(platform))).value).toMatchObject({ at: '2025-03-01T00:30:00.000Z' });
+  });
+
+  it('treats field names that are members of every object like any other', async () => {
+    const engine = await engineWith(`
+resource: odd
+fields:
+  id: {type: primary_key}
+  constructor: {type: string, required: true}
+`);
+    expect((await failure(engine.create('odd', {}, ctx(platform)))).code).toBe('VALIDATION_ERROR');
+    expect((await engine.create('odd', { constructor: 'x' }, ctx(platform))).value).toMatchObject({ constructor: 'x' });
+  });
+
+  it("quotes exported text that a spreadsheet would run as a formula, and leaves numbers alone", async () => {
+    const engine = await engineWith(`
+resource: rows
+fields:
+  id: {type: primary_key}
+  note: {type: string}
+  amount: {type: integer}
+`);
+    await engine.create('rows', { note: '=HYPERLINK("http://evil.example","x")', amount: -5 }, ctx(platform));
+    await engine.create('rows', { note: 'plain', amount: 3 }, ctx(platform));
+    const csv = await engine.exportRecords('rows', {}, 'csv');
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
+    expect(csv).toContain(',-5');
+    expect(csv).toContain('plain,3');
   });
 });

@@ -74,7 +74,7 @@ describe('migration planning', () => {
     ['a dropped field', BASE.replace('  qty: {type: integer, default: 0}\n', ''), ['rebuild_table', 'update_definition'], true],
     ['a changed type', BASE.replace('{type: integer, default: 0}', '{type: string}'), ['rebuild_table', 'update_definition'], true],
     ['encryption turned on', BASE.replace('{type: string, required: true}', '{type: string, required: true, security: {encrypt: true}}'), ['encrypt_values', 'update_definition'], false],
-    ['hashing turned on', BASE.replace('{type: string, required: true}', '{type: string, required: true, security: {hash: true}}'), ['hash_values', 'update_definition'], false],
+    ['hashing turned on', BASE.replace('{type: string, required: true}', '{type: string, required: true, security: {hash: true}}'), ['hash_values', 'update_definition'], true],
     ['a new many-to-many field', `${BASE}  tags: {type: many_to_many, references: tags}\n`, ['create_join_table', 'update_definition'], false],
   ] as const)('plans %s', (_name, after, actions, destructive) => {
     for (const engine of ['sqlite', 'duckdb'] as const) {

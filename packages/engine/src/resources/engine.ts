@@ -70,6 +70,14 @@ export interface ResourceEngineOptions {
   log?: ((object: Record<string, unknown>, message: string) => void) | undefined;
 }
 
+/** Kinds whose values are a client's free text (for the CSV export's formula guard). */
+const FREE_TEXT_KINDS = new Set(['string', 'text', 'email', 'url', 'select']);
+
+/** A field whose values must not appear in messages or logs: personal data, masked, encrypted or hashed. */
+function sensitiveField(field: FieldDef | undefined): boolean {
+  return field !== undefined && (field.security.pii || field.security.maskInLogs || field.security.encrypt || field.security.hash || isHidden(field));
+}
+
 /** The recorded event behind a presented one (see `presentEvent` and `eventFor`). */
 const RAW_EVENT = Symbol('the recorded event');
 
@@ -893,7 +901,7 @@ export class ResourceEngine {
     }
     if (whole) {
       for (const field of resource.fields) {
-        if (!field.required || isServerSet(field) || field.name in values || keep?.has(field.name)) continue;
+        if (!field.required || isServerSet(field) || Object.hasOwn(values, field.name) || keep?.has(field.name)) continue;
         if (field.default !== undefined) continue;
         if (!problems.some((p) => p.field === `${where}.${field.name}`)) problems.push({ field: `${where}.${field.name}`, message: 'is required' });
       }
@@ -904,7 +912,8 @@ export class ResourceEngine {
   /** The stored form of one value: passwords hashed, encrypted fields encrypted, then the engine's type. */
   private async storeValue(resource: ResourceDef, field: FieldDef, value: unknown, hashNow = true): Promise<TxValue> {
     if (value === null || value === undefined) return null;
-    if (field.security.hash && hashNow && !isHash(value)) return hashPassword(String(value));
+    // Whatever a client sends is hashed, a string that looks like a hash included (it would skip the field's checks).
+    if (field.security.hash && hashNow) return hashPassword(String(value));
     if (field.security.encrypt) {
       const text = field.kind === 'json' ? JSON.stringify(value) : String(value);
       return this.crypto.encrypt(text, `${resource.name}.${field.name}`);
@@ -1025,7 +1034,13 @@ export class ResourceEngine {
       if (rows.length > 0) {
         taken.push({
           field: `${where}.${index.fields.join('+')}`,
-          message: index.fields.length === 1 ? `'${String(record[index.fields[0]!])}' is already taken` : `the combination of ${index.fields.join(', ')} is already taken`,
+          // Personal data and secrets stay out of the message (messages are logged).
+          message:
+            index.fields.length !== 1
+              ? `the combination of ${index.fields.join(', ')} is already taken`
+              : sensitiveField(fieldOf(resource, index.fields[0]!))
+                ? 'is already taken'
+                : `'${String(record[index.fields[0]!])}' is already taken`,
         });
       }
     }
@@ -1061,7 +1076,7 @@ export class ResourceEngine {
 
   private async writeLinks(tx: TransactionContext, resource: ResourceDef, key: TxValue, record: Record<string, unknown>, replace: boolean): Promise<void> {
     for (const field of resource.fields.filter((f) => f.manyToMany)) {
-      if (!(field.name in record)) continue;
+      if (!Object.hasOwn(record, field.name)) continue;
       const table = q(joinTableOf(resource.name, field.name));
       if (replace) await tx.run(`DELETE FROM ${table} WHERE source_id = ?`, [key]);
       for (const target of (record[field.name] as unknown[]) ?? []) {
@@ -1105,7 +1120,7 @@ export class ResourceEngine {
       for (const field of resource.fields) {
         if (field.primary && field.generated) continue;
         if (field.magic !== undefined) record[field.name] = this.magicValue(field, now, context.actor);
-        else if (field.name in checked.values) record[field.name] = checked.values[field.name];
+        else if (Object.hasOwn(checked.values, field.name)) record[field.name] = checked.values[field.name];
         else if (field.manyToMany) record[field.name] = [];
         else if (field.kind !== 'file') record[field.name] = this.defaultValue(field, now);
       }
@@ -1202,7 +1217,7 @@ export class ResourceEngine {
       const problems: FieldProblem[] = [];
       for (const field of resource.fields) {
         if (isServerSet(field)) continue;
-        if (field.name in checked.values) {
+        if (Object.hasOwn(checked.values, field.name)) {
           const next = checked.values[field.name];
           if (field.immutable && JSON.stringify(next) !== JSON.stringify(old[field.name])) {
             problems.push({ field: `body.${field.name}`, message: "can't be changed once written" });
@@ -1224,7 +1239,7 @@ export class ResourceEngine {
       const stored: Record<string, TxValue> = {};
       for (const field of columnFields(resource)) {
         if (field.primary || field.kind === 'file') continue;
-        const provided = field.name in checked.values || changedByServer.has(field.name);
+        const provided = Object.hasOwn(checked.values, field.name) || changedByServer.has(field.name);
         // Hidden fields are never shown, so a client can't send them back: unless given, they keep their value.
         if (isHidden(field) && !provided) continue;
         if (field.security.hash) {
@@ -1240,7 +1255,7 @@ export class ResourceEngine {
       if (assignments.length > 0) {
         await tx.run(`UPDATE ${q(resource.table)} SET ${assignments.map((c) => `${q(c)} = ?`).join(', ')} WHERE ${q(resource.primaryKey)} = ?`, [...Object.values(stored), key]);
       }
-      const linkChanges = Object.fromEntries(resource.fields.filter((f) => f.manyToMany && (f.name in checked.values || !partial)).map((f) => [f.name, record[f.name]]));
+      const linkChanges = Object.fromEntries(resource.fields.filter((f) => f.manyToMany && (Object.hasOwn(checked.values, f.name) || !partial)).map((f) => [f.name, record[f.name]]));
       await this.writeLinks(tx, resource, key, linkChanges, true);
       const after = await this.fetchRow(tx, resource, key);
       const view = this.present(resource, after!, await this.linksOf(tx, resource, [key]));
@@ -1398,6 +1413,9 @@ export class ResourceEngine {
           if (Array.isArray(value) && fieldOf(resource, column)?.manyToMany) return value.join(',');
           return JSON.stringify(value);
         }
+        // Text a client wrote that starts like a spreadsheet formula (=, +, -, @, tab, CR) gets a leading quote: an
+        // export is opened in a spreadsheet, which would run it. Numbers are left as they are.
+        if (typeof value === 'string' && FREE_TEXT_KINDS.has(fieldOf(resource, column)?.kind ?? '') && /^[=+\-@\t\r]/.test(value)) return `'${value}`;
         return String(value);
       }),
     );

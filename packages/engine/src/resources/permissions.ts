@@ -242,7 +242,7 @@ export function hiddenFields(resource: ResourceDef, actor: Actor, record: Record
 export function unwritableFields(resource: ResourceDef, actor: Actor, record: Record<string, unknown>, body: Record<string, unknown>): string[] {
   if (bypassesPermissions(actor)) return [];
   return resource.fields
-    .filter((f) => f.name in body && f.permissions?.write && !specAllows(resource, f.permissions.write, actor, record))
+    .filter((f) => Object.hasOwn(body, f.name) && f.permissions?.write && !specAllows(resource, f.permissions.write, actor, record))
     .map((f) => f.name);
 }
 

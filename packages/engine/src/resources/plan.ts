@@ -135,7 +135,8 @@ export function planResource(current: ResourceDef | undefined, next: ResourceDef
       steps.push({ action: 'decrypt_values', resource: name, field: field.name, destructive: false, detail: `decrypts the stored values of '${field.name}'`, sql: [] });
     }
     if (!before.security.hash && field.security.hash) {
-      steps.push({ action: 'hash_values', resource: name, field: field.name, destructive: false, detail: `replaces the stored values of '${field.name}' with their argon2id hashes`, sql: [] });
+      // Irreversible: the values can't be had back from their hashes.
+      steps.push({ action: 'hash_values', resource: name, field: field.name, destructive: true, detail: `replaces the stored values of '${field.name}' with their argon2id hashes (irreversible)`, sql: [] });
     }
     if (field.required && !before.required) {
       warnings.push({ resource: name, field: field.name, message: `'${field.name}' becomes required: records without a value keep none until they are written` });

@@ -46,8 +46,10 @@ export function normaliseTimestamp(text: string): string | undefined {
   const iso = `${y}-${mo}-${d}T${match[4] ?? '00'}:${match[5] ?? '00'}:${match[6] ?? '00'}.${(match[7] ?? '0').padEnd(3, '0').slice(0, 3)}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`;
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return undefined;
-  // A day that does not exist (February 30th) rolls over in Date: refuse it.
-  if (zone === 'Z' && (date.getUTCMonth() + 1 !== Number(mo) || date.getUTCDate() !== Number(d))) return undefined;
+  // A day that does not exist (February 30th) rolls over in Date: refuse it, whatever the offset (checked on the date
+  // as written, before the offset moves it).
+  const written = new Date(`${y}-${mo}-${d}T00:00:00.000Z`);
+  if (Number.isNaN(written.getTime()) || written.getUTCMonth() + 1 !== Number(mo) || written.getUTCDate() !== Number(d)) return undefined;
   return date.toISOString();
 }
 
