@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { DbForgeClient } from '@dbforge/client';
 import { RUNTIMES, removeTempDirs, startGateway, stopAllGateways, uniqueName, type RunningGateway } from '../support/gateway.js';
 
@@ -32,7 +33,8 @@ describe.each(RUNTIMES)('tenants and access (%s runtime)', (runtime) => {
   let bUser: DbForgeClient;
 
   beforeAll(async () => {
-    gw = await startGateway({ runtime });
+    // Streams re-check their caller every second (the default is 15 s), so that a revoked key's are seen to end.
+    gw = await startGateway({ runtime, env: { DBFORGE_STREAM_RECHECK_SECONDS: '1' } });
     admin = gw.client;
     for (const id of [a, b]) await admin.request('POST', '/admin/tenants', { body: { id, name: `Tenant ${id}` } });
     aKey = (await createKey(admin, a, { scope: 'admin' })).secret;
@@ -167,6 +169,40 @@ describe.each(RUNTIMES)('tenants and access (%s runtime)', (runtime) => {
     const batch = await readOnly.raw('POST', `/api/db/${aDb}/batch`, { body: { statements: [{ sql: 'SELECT 1' }, { sql }] } });
     expect(batch.status).toBe(403);
     expect(await readOnly.db(aDb).select('SELECT count(*) AS n FROM secrets')).toEqual([{ n: 1 }]);
+  });
+
+  it("ends a revoked key's realtime connection and event stream, and keeps the others", async () => {
+    const doomed = await createKey(admin, a, { scope: 'read_only', database: aDb });
+    const kept = await createKey(admin, a, { scope: 'read_only', database: aDb });
+    const wsUrl = `${gw.url.replace('http', 'ws')}/api/db/${aDb}/realtime?table=secrets`;
+    const open = (key: string) =>
+      new Promise<{ socket: WebSocket; closed: Promise<number> }>((resolve, reject) => {
+        const socket = new WebSocket(wsUrl, { headers: { 'x-api-key': key }, perMessageDeflate: false });
+        const closed = new Promise<number>((done) => socket.once('close', (code) => done(code)));
+        socket.on('message', (data) => {
+          if ((JSON.parse(String(data)) as { type: string }).type === 'ready') resolve({ socket, closed });
+        });
+        socket.once('error', reject);
+      });
+    const [doomedSocket, keptSocket] = [await open(doomed.secret), await open(kept.secret)];
+    const stream = await fetch(`${gw.url}/api/db/${aDb}/events/stream`, { headers: { 'x-api-key': doomed.secret } });
+    expect(stream.status).toBe(200);
+    const streamEnded = (async () => {
+      const reader = stream.body!.getReader();
+      try {
+        while (!(await reader.read()).done);
+      } catch {
+        // An aborted stream ends it too.
+      }
+      return true;
+    })();
+
+    await admin.request('DELETE', `/admin/tenants/${a}/keys/${doomed.key.id}`);
+    const within = <T>(promise: Promise<T>) => Promise.race([promise, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 8000))]);
+    expect(await within(doomedSocket.closed)).toBe(4401);
+    expect(await within(streamEnded)).toBe(true);
+    expect(keptSocket.socket.readyState).toBe(WebSocket.OPEN);
+    keptSocket.socket.close();
   });
 
   it('lets read-only keys and viewers read, and refuses them every write route', async () => {

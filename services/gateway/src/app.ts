@@ -84,7 +84,7 @@ export const gatewayApp = fp(
     await app.register(webhookRoutes);
     // WebSocket upgrades go through the router, so authentication and access checks run for them too.
     await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } });
-    await app.register(realtimeProxyRoutes);
+    await app.register(realtimeProxyRoutes, { recheckMs: config.streamRecheckSeconds * 1000 });
     await app.register(auditRoutes);
     await app.register(dataRoutes);
     await app.register(schemaDocumentRoutes);

@@ -56,6 +56,12 @@ export const GatewayEnvSchema = Type.Object({
   DBFORGE_EVENT_RETENTION_EVENTS: Type.Optional(Type.Integer({ minimum: 100, description: 'newest events kept (unset: all)' })),
   DBFORGE_REALTIME_BUFFER_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, default: 1024 * 1024, description: 'bytes a realtime subscriber may leave unread' }),
   DBFORGE_REALTIME_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 15_000, description: 'milliseconds between keep-alives of realtime connections' }),
+  DBFORGE_STREAM_RECHECK_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 15,
+    description: "seconds between checks that a realtime or event-stream connection's platform credential still reads its database",
+  }),
   DBFORGE_WORKER_CHANNEL: Bool(true, "send SQL queries, batches and records' point operations to workers over their channel (false: HTTP only)"),
   DBFORGE_LOG_LEVEL: LogLevelSchema(),
   DBFORGE_LOG_REQUESTS: Bool(false, 'log one line per request'),
@@ -93,6 +99,8 @@ export interface GatewayConfig {
   logRequests: boolean;
   metricsPublic: boolean;
   trustProxy: boolean;
+  /** Seconds between checks that a long-lived stream's platform credential still reads its database. */
+  streamRecheckSeconds: number;
 }
 
 export type GatewayEnv = Static<typeof GatewayEnvSchema>;
@@ -150,6 +158,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
     logRequests: e.DBFORGE_LOG_REQUESTS,
     metricsPublic: e.DBFORGE_METRICS_PUBLIC,
     trustProxy: e.DBFORGE_TRUST_PROXY,
+    streamRecheckSeconds: e.DBFORGE_STREAM_RECHECK_SECONDS,
   };
 }
 

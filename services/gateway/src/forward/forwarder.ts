@@ -25,6 +25,8 @@ export interface ForwarderOptions {
    * the timeout itself; past it the gateway ends the worker anyway.
    */
   interruptGraceMs?: number;
+  /** Keeps checking a streamed reply's caller (Server-Sent Events): `lost` ends the stream; answers a stop function. */
+  watchStream?: (request: FastifyRequest, name: string, lost: () => void) => () => void;
 }
 
 /** Response headers passed on from a worker; everything else (hop-by-hop, internal) stays behind. */
@@ -314,6 +316,12 @@ export class Forwarder {
     const size = Number(response.headers['content-length'] ?? -1);
     if (size >= 0 && size <= BUFFER_LIMIT) return reply.send(await readAll(response.body, size));
     if (size >= 0) reply.header('content-length', size);
+    if (this.options.watchStream !== undefined && String(response.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+      // An event stream lasts as long as the client wants: it ends when the caller's access does.
+      const body = response.body;
+      const stop = this.options.watchStream(request, name, () => body.destroy());
+      body.once('close', stop);
+    }
     return reply.send(response.body);
   }
 

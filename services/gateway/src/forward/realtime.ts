@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import WebSocket, { type RawData } from 'ws';
 import { DatabaseParamsSchema, DbForgeError, REQUEST_ID_HEADER, WorkerHeaders } from '@dbforge/contracts';
 import { identityHeadersFor } from './forwarder.js';
+import { watchStreamAccess } from './stream-access.js';
 // Route options for WebSockets (wsHandler) come from the plugin's type augmentation.
 import type {} from '@fastify/websocket';
 
@@ -27,7 +28,7 @@ function sendable(code: number): number {
  * learns why it was cut off). Backpressure carries through: while a client is slow the relay stops reading from the
  * worker, whose own buffer limit then decides (it never slows other subscribers).
  */
-export const realtimeProxyRoutes: FastifyPluginAsync = async (app) => {
+export const realtimeProxyRoutes: FastifyPluginAsync<{ recheckMs: number }> = async (app, options) => {
   const identities = new WeakMap<FastifyRequest, Record<string, string>>();
 
   app.route({
@@ -110,6 +111,11 @@ export const realtimeProxyRoutes: FastifyPluginAsync = async (app) => {
       }
     });
     client.on('error', (error) => request.log.debug({ err: error }, 'realtime client error'));
+    // A platform caller whose access ends (a key revoked, a member removed, a token expired) is disconnected.
+    const unwatch = watchStreamAccess(app, request, name, options.recheckMs, () =>
+      closeClient(4401, 'your access to this database has ended: reconnect with a valid credential'),
+    );
+    client.on('close', unwatch);
 
     let endpoint;
     try {

@@ -88,6 +88,12 @@ export class AccessControl {
     return { record, capabilities: caps };
   }
 
+  /** Whether `identity` may still read database `name` (it exists, and the identity's access includes reading it). */
+  canRead(identity: Identity, name: string): boolean {
+    const record = this.lookupDatabase(name);
+    return record !== undefined && capabilities(identity, record.tenantId, record.name).has('read');
+  }
+
   /** The acting identity to send to a database's worker. */
   actor(request: FastifyRequest, caps: ReadonlySet<Capability>): Actor {
     // Platform callers act as the database's administrator; a read-only one may not change anything.

@@ -37,6 +37,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Signs a platform access token for a user. */
     signAccessToken(claims: AccessTokenClaims): string;
+    /** Who a platform credential identifies now (undefined: no one: revoked, expired, unknown). */
+    identifyCredential(credential: string): Promise<Identity | undefined>;
   }
 }
 
@@ -139,6 +141,7 @@ export const authPlugin = fp(
       return (await adminKeys.verify(credential)) ? { kind: 'admin' } : undefined;
     }
 
+    app.decorate('identifyCredential', identify);
     app.decorateRequest('identity', null);
     app.addHook('onRequest', async (request: FastifyRequest) => {
       const path = judgedPath(request);
