@@ -223,7 +223,8 @@ describe('permissions and row rules, for every keyword and every operation (proc
   }
 
   beforeAll(async () => {
-    gw = await startGateway({ runtime: 'process' });
+    // Short heartbeats: a subscriber's session is re-checked with each one.
+    gw = await startGateway({ runtime: 'process', env: { DBFORGE_REALTIME_HEARTBEAT_MS: '500' } });
     await gw.client.spawnDatabase(name);
     platform = gw.client.db(name);
     await platform.applySchema(schemaYaml());
@@ -459,6 +460,28 @@ permissions:
     await new Promise((resolve) => bad.once('open', resolve));
     bad.send(JSON.stringify({ type: 'auth', token: 'dbu_not-a-token' }));
     const code = await new Promise<number>((resolve) => bad.once('close', (c) => resolve(c)));
+    expect(code).toBe(4401);
+  });
+
+  it("closes a database user's realtime connection when their session ends", async () => {
+    const anonymous = gw.client.withApiKey(undefined);
+    const session = await anonymous.db(name).signUp(`leaver-${uniqueName('p')}@example.com`, PASSWORD);
+    const socket = new WebSocket(`${gw.url.replace(/^http/, 'ws')}/api/db/${name}/realtime`, { perMessageDeflate: false });
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    const authenticated = new Promise<void>((resolve) =>
+      socket.on('message', (data) => {
+        if ((JSON.parse(String(data)) as { type: string }).type === 'authenticated') resolve();
+      }),
+    );
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    socket.send(JSON.stringify({ type: 'auth', token: session.access_token }));
+    socket.send(JSON.stringify({ type: 'subscribe', resource: 'profiles' }));
+    await authenticated;
+    await anonymous.withAccessToken(session.access_token).db(name).signOut();
+    const code = await Promise.race([closed, new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 5000))]);
     expect(code).toBe(4401);
   });
 });

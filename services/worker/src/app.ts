@@ -111,7 +111,7 @@ export const workerApp = fp(
       realtimeBufferBytes: options.events?.realtimeBufferBytes ?? 1024 * 1024,
       heartbeatMs: options.events?.heartbeatMs ?? 15_000,
     });
-    await app.register(eventRoutes);
+    await app.register(eventRoutes, { authenticate: authenticateEndUser });
     await app.register(realtimeRoutes, { authenticate: authenticateEndUser });
     await app.register(schemaRoutes, { adapter: options.adapter });
     await app.register(resourceRoutes);

@@ -133,6 +133,22 @@ export class Subscriber {
   }
 }
 
+/**
+ * Keeps a database user's subscription as current as their session, on each heartbeat: new roles take effect, and a
+ * session that ended (signed out, expired, the user deleted) closes the subscription (`4401`). Answers whether it is
+ * still open.
+ */
+export async function recheckUser(subscriber: Subscriber, token: string, authenticate: (token: string) => Promise<Actor | undefined>): Promise<boolean> {
+  if (subscriber.state === 'closed') return false;
+  const user = await authenticate(token);
+  if (user === undefined) {
+    subscriber.transport.close(4401, 'Your session has ended: sign in to this database again.');
+    return false;
+  }
+  subscriber.actor = user;
+  return true;
+}
+
 export class RealtimeHub {
   private readonly subscribers = new Set<Subscriber>();
   private readonly ring: EncodedEvent[] = [];

@@ -15,8 +15,8 @@ import {
   withErrors,
 } from '@dbforge/contracts';
 import type { Actor, ChangeEvent } from '@dbforge/engine';
-import { actorOf, requestContext } from '../request-context.js';
-import { Subscriber, type Transport } from '../realtime/hub.js';
+import { actorOf, bearerToken, requestContext } from '../request-context.js';
+import { recheckUser, Subscriber, type Transport } from '../realtime/hub.js';
 import { lastEventIdOf, specsFromQuery } from '../realtime/subscriptions.js';
 
 function isoTime(value: string | undefined, field: string): string | undefined {
@@ -30,7 +30,7 @@ function isoTime(value: string | undefined, field: string): string | undefined {
  * The event log of the database: the events (filtered), a record's history, reverting an event, and the
  * Server-Sent Events stream of changes. Every event shown passes the read check of the caller.
  */
-export const eventRoutes: FastifyPluginAsync = async (fastify) => {
+export const eventRoutes: FastifyPluginAsync<{ authenticate: (token: string) => Promise<Actor | undefined> }> = async (fastify, { authenticate }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const engine = fastify.resources;
   const { hub, heartbeatMs } = fastify.realtime;
@@ -156,7 +156,12 @@ export const eventRoutes: FastifyPluginAsync = async (fastify) => {
       const subscriber = new Subscriber(transport, actor);
       for (const spec of specs) subscriber.subscriptions.set(spec.id, spec);
       raw.write(`retry: 2000\n: subscribed to ${specs.map((s) => s.table).join(', ')}\n\n`);
-      const heartbeat = setInterval(() => transport.send(': ping\n\n'), heartbeatMs);
+      // A database user's session is re-checked with each heartbeat: new roles apply, an ended session ends the stream.
+      const token = actor.kind === 'user' ? bearerToken(request) : undefined;
+      const heartbeat = setInterval(() => {
+        transport.send(': ping\n\n');
+        if (token !== undefined) void recheckUser(subscriber, token, authenticate).catch((error: unknown) => request.log.warn({ err: error }, 'checking a subscriber failed'));
+      }, heartbeatMs);
       heartbeat.unref();
       raw.on('close', () => {
         open = false;

@@ -2,8 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import { DatabaseParamsSchema, DbForgeError, StreamQuerySchema, type StreamQuery } from '@dbforge/contracts';
 import type { Actor } from '@dbforge/engine';
-import { actorOf } from '../request-context.js';
-import { Subscriber, type Transport } from '../realtime/hub.js';
+import { actorOf, bearerToken } from '../request-context.js';
+import { recheckUser, Subscriber, type Transport } from '../realtime/hub.js';
 import { lastEventIdOf, specFromMessage, specsFromQuery } from '../realtime/subscriptions.js';
 
 /** Close codes of the realtime protocol besides the standard ones (SLOW_CONSUMER is the hub's 4008). */
@@ -51,6 +51,8 @@ export const realtimeRoutes: FastifyPluginAsync<RealtimeRoutesOptions> = async (
         close: (code, reason) => socket.close(code, reason.slice(0, 120)),
       };
       const subscriber = new Subscriber(transport, actor);
+      // A database user's token (header or `auth` message), re-checked on each heartbeat.
+      let token = actor.kind === 'user' ? bearerToken(request) : undefined;
       const send = (message: Record<string, unknown>) => socket.send(JSON.stringify(message));
       const start = () => {
         hub.add(subscriber);
@@ -78,6 +80,7 @@ export const realtimeRoutes: FastifyPluginAsync<RealtimeRoutesOptions> = async (
         }
         alive = false;
         socket.ping();
+        if (token !== undefined) void recheckUser(subscriber, token, authenticate).catch((error: unknown) => request.log.warn({ err: error }, 'checking a subscriber failed'));
       }, heartbeatMs);
       heartbeat.unref();
 
@@ -110,6 +113,7 @@ export const realtimeRoutes: FastifyPluginAsync<RealtimeRoutesOptions> = async (
                 return;
               }
               subscriber.actor = user;
+              token = message.token as string;
               send({ type: 'authenticated', user_id: user.id, roles: user.roles });
               return;
             }
