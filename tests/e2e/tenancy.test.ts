@@ -237,6 +237,17 @@ describe.each(RUNTIMES)('tenants and access (%s runtime)', (runtime) => {
     }
   });
 
+  it('lets a key that expires create only keys that expire no later', async () => {
+    const soon = new Date(Date.now() + 3_600_000).toISOString();
+    const expiring = admin.withApiKey((await createKey(admin, a, { scope: 'admin', expires_at: soon })).secret);
+    const forever = await expiring.raw('POST', `/admin/tenants/${a}/keys`, { body: { name: 'forever', scope: 'read_only' } });
+    expect(forever.status).toBe(403);
+    const later = new Date(Date.now() + 7_200_000).toISOString();
+    expect((await expiring.raw('POST', `/admin/tenants/${a}/keys`, { body: { name: 'later', scope: 'read_only', expires_at: later } })).status).toBe(403);
+    const sooner = new Date(Date.now() + 600_000).toISOString();
+    expect((await expiring.raw('POST', `/admin/tenants/${a}/keys`, { body: { name: 'sooner', scope: 'read_only', expires_at: sooner } })).status).toBe(201);
+  });
+
   it('gives each role what it should: developers build, owners also manage people, keys and deletions', async () => {
     await admin.request('PUT', `/admin/tenants/${a}/members`, { body: { email: `dev@${a}.example.com`, role: 'developer', password: 'a developer passphrase' } });
     const developer = await login(gw, `dev@${a}.example.com`, 'a developer passphrase');

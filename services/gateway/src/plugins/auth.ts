@@ -124,7 +124,7 @@ export const authPlugin = fp(
       const apiKey = parseApiKey(credential);
       if (apiKey) {
         const key = tenancy.verifyKey(apiKey.id, credential);
-        return key ? { kind: 'key', keyId: key.id, tenantId: key.tenant_id, database: key.database, scope: key.scope } : undefined;
+        return key ? { kind: 'key', keyId: key.id, tenantId: key.tenant_id, database: key.database, scope: key.scope, expiresAt: key.expires_at } : undefined;
       }
       if (JWT_SHAPE.test(credential)) {
         let claims: AccessTokenClaims;

@@ -235,6 +235,11 @@ export const tenantRoutes: FastifyPluginAsync = async (fastify) => {
           details: [{ field: 'body.expires_at', message: 'must be in the future' }],
         });
       }
+      // Nor does it outlive its creator: a key that expires can't make one that lasts longer.
+      const parentExpiry = identity.kind === 'key' ? (identity.expiresAt ?? null) : null;
+      if (parentExpiry !== null && (expiresAt === null || Date.parse(expiresAt) > Date.parse(parentExpiry))) {
+        throw new DbForgeError('FORBIDDEN', `This key expires at ${parentExpiry}: the keys it creates must expire no later (set expires_at).`);
+      }
       const created = tenancy.createKey({
         tenantId: tenant.id,
         database,

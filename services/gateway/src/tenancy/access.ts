@@ -36,7 +36,7 @@ export const SCOPE_CAPABILITIES: Record<KeyScope, readonly Capability[]> = {
 export type Identity =
   | { kind: 'admin' }
   | { kind: 'user'; userId: string; email: string; platformAdmin: boolean; roles: ReadonlyMap<string, MemberRole> }
-  | { kind: 'key'; keyId: string; tenantId: string; database: string | null; scope: KeyScope };
+  | { kind: 'key'; keyId: string; tenantId: string; database: string | null; scope: KeyScope; expiresAt?: string | null };
 
 /** What the identity may do in a tenant, for one of its databases (or for the tenant itself when `database` is null). */
 export function capabilities(identity: Identity, tenantId: string, database: string | null): ReadonlySet<Capability> {
