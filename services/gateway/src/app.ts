@@ -92,6 +92,10 @@ export const gatewayApp = fp(
   { name: 'dbforge-gateway', fastify: '5.x' },
 );
 
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
 /** A gateway instance with its logger and server options, ready to `listen` or `inject`. */
 export async function createGateway(config: GatewayConfig, onGeneratedKey?: (key: string, file: string) => void): Promise<FastifyInstance> {
   const app = Fastify({
@@ -100,7 +104,8 @@ export async function createGateway(config: GatewayConfig, onGeneratedKey?: (key
     genReqId: requestId,
     // Admin bodies are small; data bodies are streamed to the worker and limited there and by Content-Length.
     bodyLimit: Math.max(Defaults.maxBodyBytes, config.maxBodyBytes),
-    trustProxy: config.trustProxy,
+    // A hop count believes that many proxies from the gateway outwards (proxy-addr's rule, as Fastify applies a number).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     return503OnClosing: true,
     ajv: { customOptions: { allErrors: true } },
   });

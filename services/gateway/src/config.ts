@@ -66,7 +66,13 @@ export const GatewayEnvSchema = Type.Object({
   DBFORGE_LOG_LEVEL: LogLevelSchema(),
   DBFORGE_LOG_REQUESTS: Bool(false, 'log one line per request'),
   DBFORGE_METRICS_PUBLIC: Bool(false, 'serve /metrics without a key'),
-  DBFORGE_TRUST_PROXY: Bool(false, 'trust X-Forwarded-* from a reverse proxy such as Traefik'),
+  DBFORGE_TRUST_PROXY: Type.String({
+    default: 'false',
+    pattern: '^(?:true|false|[1-9][0-9]?|[0-9A-Fa-f:.]+(?:/[0-9]{1,3})?(?:\\s*,\\s*[0-9A-Fa-f:.]+(?:/[0-9]{1,3})?)*)$',
+    description:
+      'which X-Forwarded-* to believe: false; the number of proxies in front of the gateway (1 for Traefik alone); the ' +
+      'addresses or CIDR ranges of the proxies, comma-separated; or true (every hop: only when nothing but the proxy can reach the gateway)',
+  }),
 });
 
 export interface GatewayConfig {
@@ -98,7 +104,8 @@ export interface GatewayConfig {
   logLevel: LogLevel;
   logRequests: boolean;
   metricsPublic: boolean;
-  trustProxy: boolean;
+  /** Fastify's `trustProxy`: whether, or how far, to believe X-Forwarded-* (see DBFORGE_TRUST_PROXY). */
+  trustProxy: boolean | number | string[];
   /** Seconds between checks that a long-lived stream's platform credential still reads its database. */
   streamRecheckSeconds: number;
 }
@@ -157,9 +164,16 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
     logLevel: e.DBFORGE_LOG_LEVEL,
     logRequests: e.DBFORGE_LOG_REQUESTS,
     metricsPublic: e.DBFORGE_METRICS_PUBLIC,
-    trustProxy: e.DBFORGE_TRUST_PROXY,
+    trustProxy: parseTrustProxy(e.DBFORGE_TRUST_PROXY),
     streamRecheckSeconds: e.DBFORGE_STREAM_RECHECK_SECONDS,
   };
+}
+
+/** `true`/`false`, a hop count, or a list of proxy addresses and ranges. */
+function parseTrustProxy(text: string): boolean | number | string[] {
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^[0-9]+$/.test(text)) return Number(text);
+  return text.split(',').map((part) => part.trim()).filter(Boolean);
 }
 
 /** CORS origins: exact origins only. `*` is refused: the API takes credentials, and a wildcard would hand them out. */

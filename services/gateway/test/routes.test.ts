@@ -69,6 +69,21 @@ describe('gateway routes', () => {
     expect(spawns.filter((r) => r.statusCode === 403).map((r) => r.json<{ error: { code: string } }>().error.code)).toEqual(['QUOTA_EXCEEDED', 'QUOTA_EXCEEDED']);
   });
 
+  it('believes as many proxies as it is told to, and no more', async () => {
+    const addressSeen = async (trust: string) => {
+      const app = await buildGateway({ DBFORGE_TRUST_PROXY: trust });
+      // A client's own X-Forwarded-For first, then the address the proxy in front of the gateway appended.
+      await app.inject({ method: 'GET', url: '/admin/databases', headers: { 'x-api-key': 'nope', 'x-forwarded-for': '6.6.6.6, 10.0.0.7' } });
+      const audit = await app.inject({ method: 'GET', url: '/admin/audit?action=auth.failure', headers: auth });
+      return audit.json<{ data: { source_address: string }[] }>().data[0]!.source_address;
+    };
+    expect(await addressSeen('1')).toBe('10.0.0.7');
+    expect(await addressSeen('127.0.0.1')).toBe('10.0.0.7');
+    expect(await addressSeen('false')).toBe('127.0.0.1');
+    expect(await addressSeen('true')).toBe('6.6.6.6');
+    await expect(buildGateway({ DBFORGE_TRUST_PROXY: 'yes please' })).rejects.toThrow(/DBFORGE_TRUST_PROXY/);
+  });
+
   it('records a failed authentication with its path cut to a sensible length', async () => {
     const app = await buildGateway();
     await app.inject({ method: 'GET', url: `/admin/${'a'.repeat(5000)}`, headers: { 'x-api-key': 'nope' } });
