@@ -32,6 +32,10 @@ import {
   type Frame,
   type RecordOperation,
 } from '@dbforge/server-kit';
+import { isFatalDuckDbError, type Actor, type DatabaseAdapter, type ResourceEngine } from '@dbforge/engine';
+import { runBatch, runQuery } from './routes/data.js';
+import { RECORD_OPERATIONS } from './routes/resources.js';
+import { endUserFor, parseActor, readOnlyRefusal, sameSecret, writeContext } from './request-context.js';
 
 /**
  * How long the frames of one chunk may run before the replies so far are written and the rest waits for the next turn
@@ -67,10 +71,6 @@ class SpilledReplies {
     return kept.body;
   }
 }
-import { isFatalDuckDbError, type Actor, type DatabaseAdapter, type ResourceEngine } from '@dbforge/engine';
-import { runBatch, runQuery } from './routes/data.js';
-import { RECORD_OPERATIONS } from './routes/resources.js';
-import { endUserFor, parseActor, readOnlyRefusal, sameSecret, writeContext } from './request-context.js';
 
 export interface ChannelOptions {
   name: string;
@@ -190,8 +190,8 @@ function serve(socket: Duplex, head: Buffer, options: ChannelOptions, state: Cha
   const writer = new FrameWriter(socket);
   const send = (header: ChannelReplyHeader, body: string) =>
     writer.send(body.length > CHANNEL_SPILL_BYTES ? encodeFrame({ ...header, spill: state.spilled.keep(body) }) : encodeFrame(header, body));
+  // Frames are in flight from the moment they are read (a stopping worker waits for the queued ones too).
   const take = (frame: Frame<ChannelRequestHeader>) => {
-    state.inFlight += 1;
     void handle(frame.header, frame.body, options, state.closing, send).finally(() => {
       state.inFlight -= 1;
       if (state.inFlight === 0) state.idle?.();
@@ -227,6 +227,7 @@ function serve(socket: Duplex, head: Buffer, options: ChannelOptions, state: Cha
       frames = fault.frames;
     }
     if (frames.length > 0) {
+      state.inFlight += frames.length;
       // Frames that arrive while a cut chunk waits queue behind it, in order.
       const idle = waiting.length === 0;
       waiting.push(...frames);
