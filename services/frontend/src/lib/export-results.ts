@@ -9,10 +9,14 @@ export interface ExportColumn {
  * CSV of a result. Cells that a spreadsheet would run as a formula (=, +, -, @ first) are escaped: a value written by
  * anyone who can insert a row must not become code on the machine of whoever opens the export.
  */
+/** What a spreadsheet takes for the start of a formula. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 export function resultsToCsv(columns: readonly ExportColumn[], rows: readonly Record<string, unknown>[]): string {
   const fields = columns.map((c) => c.name);
   const data = rows.map((row) => fields.map((field) => (row[field] === null ? '' : cellText(row[field]))));
-  return unparse({ fields, data }, { escapeFormulae: true, newline: '\r\n' });
+  // papaparse's own test (`escapeFormulae: true`) misses a cell with a line break in it; this one looks at the start only.
+  return unparse({ fields, data }, { escapeFormulae: FORMULA_START, newline: '\r\n' });
 }
 
 export function resultsToJson(rows: readonly Record<string, unknown>[]): string {

@@ -6,6 +6,9 @@ export const FORWARDED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as co
 /** Reply headers worth passing back to the browser; everything else stays between the console and the gateway. */
 const PASSED_REPLY_HEADERS = ['content-type', 'retry-after', 'x-request-id'] as const;
 
+/** What the console reads in place; any other reply (a record's file, above all) is sent as a download. */
+const INLINE_TYPES = new Set(['', 'application/json', 'application/yaml', 'text/yaml', 'text/csv', 'text/event-stream', 'text/plain']);
+
 /**
  * The gateway path for the segments after /api/gateway/, or null when the call is not one the console may forward.
  * Only the admin API, the data API and `GET /auth/me` are reachable: never /metrics, /docs, the other /auth routes
@@ -54,10 +57,21 @@ export async function forwardToGateway(options: ForwardOptions): Promise<Respons
     cache: 'no-store',
     redirect: 'manual',
   });
-  const replyHeaders = new Headers({ 'cache-control': 'no-store' });
+  // Nothing from a database ever renders as a page on the console's origin (an uploaded HTML or SVG file would run
+  // its script as the signed-in admin): every reply is sandboxed and never sniffed, and anything that is not the
+  // API's own JSON, YAML, CSV or event stream is a download.
+  const replyHeaders = new Headers({
+    'cache-control': 'no-store',
+    'content-security-policy': "sandbox; default-src 'none'",
+    'x-content-type-options': 'nosniff',
+  });
   for (const name of PASSED_REPLY_HEADERS) {
     const value = upstream.headers.get(name);
     if (value !== null) replyHeaders.set(name, value);
+  }
+  const type = (upstream.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!INLINE_TYPES.has(type)) {
+    replyHeaders.set('content-disposition', upstream.headers.get('content-disposition')?.startsWith('attachment') ? upstream.headers.get('content-disposition')! : 'attachment');
   }
   if ((upstream.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     // A change stream must reach the browser event by event: `no-transform` keeps the server's gzip (which would hold

@@ -4,6 +4,7 @@ import {
   HISTORY_LIMIT,
   addToHistory,
   clearHistory,
+  forgetAllHistory,
   deleteSavedQuery,
   historyStorageKey,
   readHistory,
@@ -13,6 +14,17 @@ import {
 } from '@/data/sql/local-queries';
 
 describe('query history and saved queries', () => {
+  it('forgets the history of every database at sign-out, and keeps the saved queries', () => {
+    addToHistory('shop', "SELECT * FROM t WHERE secret = 'x'");
+    addToHistory('other', 'SELECT 3');
+    saveQuery('shop', 'mine', 'SELECT 1');
+    forgetAllHistory();
+    expect(readHistory('shop')).toEqual([]);
+    expect(readHistory('other')).toEqual([]);
+    expect(window.localStorage.getItem(historyStorageKey('shop'))).toBeNull();
+    expect(JSON.parse(window.localStorage.getItem('dbforge.console.saved.shop')!)).toEqual([{ name: 'mine', sql: 'SELECT 1' }]);
+  });
+
   it('keeps the history per database in localStorage, newest first, as SQL text only', () => {
     addToHistory('shop', 'SELECT 1');
     addToHistory('shop', '  SELECT 2  ');

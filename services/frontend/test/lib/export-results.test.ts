@@ -18,6 +18,11 @@ describe('exporting results', () => {
     for (const cell of cells) expect(cell.replace(/^"/, '')).toMatch(/^'/);
   });
 
+  it('escapes a formula with a line break in it too', () => {
+    const csv = resultsToCsv([{ name: 'v' }], [{ v: '=HYPERLINK("http://evil","x")\nmore' }]);
+    expect(csv.split('\r\n')[1]).toMatch(/^"'=HYPERLINK/);
+  });
+
   it('writes JSON as the rows, exactly', () => {
     const rows = [{ id: 1, big: '9007199254740993', none: null }];
     expect(JSON.parse(resultsToJson(rows))).toEqual(rows);

@@ -86,6 +86,38 @@ describe('forwarding a call', () => {
   });
 });
 
+describe("a record's file through the console", () => {
+  let server: http.Server;
+  let url: string;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      // What an uploader chose to call their file.
+      res.writeHead(200, { 'content-type': req.url!.endsWith('svg') ? 'image/svg+xml' : 'text/html', 'content-disposition': 'inline' });
+      res.end('<script>fetch("/api/gateway/admin/tenants")</script>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it.each(['html', 'svg'])('is a sandboxed download, never a page of the console (%s)', async (kind) => {
+    const reply = await forwardToGateway({
+      gatewayUrl: url,
+      credential: { 'x-api-key': 'the-key' },
+      method: 'GET',
+      path: `/api/db/shop/resources/docs/1/files/${kind}`,
+      search: '',
+      body: null,
+      contentType: null,
+      signal: AbortSignal.timeout(5000),
+    });
+    expect(reply.headers.get('content-disposition')).toBe('attachment');
+    expect(reply.headers.get('content-security-policy')).toBe("sandbox; default-src 'none'");
+    expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
 describe('forwarding the change stream (Server-Sent Events)', () => {
   let server: http.Server;
   let url: string;

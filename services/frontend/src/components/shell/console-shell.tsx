@@ -6,6 +6,7 @@ import { useState, type ReactNode } from 'react';
 import { ThemeSelect } from '@/components/theme-select';
 import { Button } from '@/components/ui/button';
 import { signOut } from '@/data/session/session';
+import { forgetAllHistory } from '@/data/sql/local-queries';
 import { cn } from '@/lib/cn';
 import type { SignedInAs } from '@/lib/signed-in-as';
 
@@ -22,6 +23,7 @@ export function ConsoleShell({ children, signedInAs }: { children: ReactNode; si
   async function onSignOut() {
     setSigningOut(true);
     await signOut().catch(() => undefined);
+    forgetAllHistory();
     window.location.assign('/sign-in');
   }
 

@@ -87,6 +87,25 @@ export function addToHistory(database: string, sql: string): void {
   write(historyStorageKey(database), next);
 }
 
+/**
+ * Forgets the query history of every database in this browser (at sign-out: the next person to sign in here must not
+ * see the statements, literals and all, someone else ran). Saved queries were kept on purpose and stay.
+ */
+export function forgetAllHistory(): void {
+  const store = storage();
+  if (store === undefined) return;
+  const prefix = historyStorageKey('');
+  const keys: string[] = [];
+  for (let i = 0; i < store.length; i++) {
+    const key = store.key(i);
+    if (key !== null && key.startsWith(prefix)) keys.push(key);
+  }
+  for (const key of keys) {
+    store.removeItem(key);
+    for (const listener of listeners.get(key) ?? []) listener();
+  }
+}
+
 export function clearHistory(database: string): void {
   write(historyStorageKey(database), []);
 }
