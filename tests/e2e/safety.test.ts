@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbForgeApiError } from '@dbforge/client';
 import { RUNTIMES, removeTempDirs, startGateway, stopAllGateways, uniqueName, type RunningGateway } from '../support/gateway.js';
@@ -17,6 +19,8 @@ describe.each(RUNTIMES)('safety of SQL (%s runtime)', (runtime) => {
 
   it.each([
     ['sqlite', "ATTACH DATABASE '/etc/hostname' AS host"],
+    ['sqlite', ";ATTACH DATABASE '/tmp/other.db' AS other"],
+    ['sqlite', "\uFEFFATTACH DATABASE '/tmp/other.db' AS other"],
     ['sqlite', "attach 'file:/tmp/other.db?mode=rwc' as other"],
     ['sqlite', 'DETACH DATABASE main'],
     ['sqlite', "SELECT load_extension('/usr/lib/x86_64-linux-gnu/libm.so.6')"],
@@ -34,6 +38,19 @@ describe.each(RUNTIMES)('safety of SQL (%s runtime)', (runtime) => {
     const reply = await gw.client.raw('POST', `/api/db/${name}/query`, { body: { sql } });
     expect(reply.status).toBe(403);
     expect(reply.body).toMatchObject({ error: { code: 'FORBIDDEN', status: 403 } });
+  });
+
+  it("keeps a database's files to the service's own user (process runtime)", async () => {
+    if (runtime !== 'process') return;
+    const name = uniqueName('modes');
+    await gw.client.spawnDatabase(name);
+    await gw.client.db(name).execute('CREATE TABLE t (v TEXT)');
+    const mode = (file: string) => fs.statSync(path.join(gw.dataDir, file)).mode & 0o777;
+    expect(mode(name)).toBe(0o700);
+    for (const file of fs.readdirSync(path.join(gw.dataDir, name))) {
+      expect(mode(path.join(name, file)) & 0o077, file).toBe(0);
+    }
+    expect(mode('_gateway') & 0o077).toBe(0);
   });
 
   it('refuses transaction control in a single query and points to /batch', async () => {

@@ -11,6 +11,8 @@ function printGeneratedKey(key: string, file: string): void {
 }
 
 async function main(): Promise<void> {
+  // Databases, the catalogue, keys and sockets are this service's alone: nothing it creates is readable by other users.
+  process.umask(0o077);
   let config: GatewayConfig;
   try {
     config = loadGatewayConfig();

@@ -148,6 +148,8 @@ async function warmUp(secret: string): Promise<void> {
  * database and serving nothing until its gateway assigns it one (once). A spawn then costs only opening the database.
  */
 async function main(): Promise<void> {
+  // Databases, the catalogue, keys and sockets are this service's alone: nothing it creates is readable by other users.
+  process.umask(0o077);
   const env = { ...process.env };
   const startup = loadWorkerStartup(env);
   // The secret is in memory now; nothing started later needs to find it in the environment.

@@ -326,7 +326,11 @@ export class DockerRuntime implements WorkerRuntime {
   }
 
   async spawn(spec: WorkerSpec): Promise<WorkerStatus> {
-    if (this.workers.has(spec.name)) return this.start(spec.name);
+    // A new database never takes over a worker of an earlier one of the same name (its container and data are being
+    // removed): that would hand the old data to the new owner.
+    if (this.workers.has(spec.name)) {
+      throw new DbForgeError('CONFLICT', `An earlier database named '${spec.name}' is still being removed; try again shortly.`);
+    }
     if (!isValidDatabaseName(spec.name)) throw new DbForgeError('BAD_REQUEST', 'Invalid database name.');
     try {
       await this.ensureNetwork();
@@ -431,13 +435,16 @@ export class DockerRuntime implements WorkerRuntime {
 
   async remove(name: string): Promise<void> {
     const worker = this.workers.get(name);
-    await worker?.prepareRemoval();
     try {
+      await worker?.prepareRemoval();
       await this.destroy(name, worker?.volume);
     } catch (error) {
       throw this.engineError(error);
+    } finally {
+      // Gone from the catalogue already: whatever failed, the worker is not this gateway's any more. What the engine
+      // kept is found by name at the next spawn (its container removed, a leftover volume refused, never served).
+      this.workers.delete(name);
     }
-    this.workers.delete(name);
   }
 
   /**
