@@ -21,7 +21,9 @@ export function readConfig<T extends TObject>(schema: T, env: NodeJS.ProcessEnv 
     if (problems.has(key)) continue;
     const property = schema.properties[key] as { description?: string } | undefined;
     const expected = property?.description ? ` (${property.description})` : '';
-    problems.set(key, `${key}: ${error.message.toLowerCase()}${expected}; got ${JSON.stringify(raw[key])}`);
+    // A secret's value never reaches the error (start-up errors end up in logs).
+    const got = /SECRET|KEY|PASSWORD|TOKEN/.test(key) ? 'a value that is not shown' : JSON.stringify(raw[key]);
+    problems.set(key, `${key}: ${error.message.toLowerCase()}${expected}; got ${got}`);
   }
   if (problems.size > 0) {
     throw new Error(`Invalid configuration:\n  ${[...problems.values()].join('\n  ')}`);
