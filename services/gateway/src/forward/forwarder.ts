@@ -162,7 +162,9 @@ export class Forwarder {
     if (call === undefined) return this.viaHttp(request, reply, name, actor, null);
     // (A reply is thenable, so the channel answers `true` rather than the reply itself.)
     const outcome = await this.viaChannel(request, reply, name, actor, call);
-    return outcome === true ? reply : this.viaHttp(request, reply, name, actor, outcome);
+    if (outcome === true) return reply;
+    // A read the channel already sent (its worker died under it) is tried once more over HTTP, and only once.
+    return outcome === 'tried' ? this.viaHttp(request, reply, name, actor, null, true) : this.viaHttp(request, reply, name, actor, outcome);
   }
 
   /** The open channel of each worker, by its endpoint (a restarted worker has a new endpoint, so a new channel). */
@@ -203,9 +205,9 @@ export class Forwarder {
   /**
    * A request over the worker channel: the same answer as over HTTP, for less work on both sides. Answers true once
    * answered; otherwise the request goes over HTTP after all (a body the channel does not carry: null; no channel: the
-   * body already read, or an empty one).
+   * body already read, or an empty one; a read sent when its worker died: 'tried').
    */
-  private async viaChannel(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor | undefined, call: ChannelCall): Promise<true | Buffer | null> {
+  private async viaChannel(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor | undefined, call: ChannelCall): Promise<true | 'tried' | Buffer | null> {
     // Reads and deletes carry no body; the others a JSON body small enough to gather.
     const bodiless = call.op === 'read' || call.op === 'delete';
     if (bodiless ? hasBody(request.headers) : !this.carriesBody(request)) return null;
@@ -220,7 +222,7 @@ export class Forwarder {
     } catch (error) {
       if (error instanceof ChannelTimeout) throw this.timedOut(request, endpoint);
       // A read that met the worker as it died is safe to repeat: over HTTP, which waits for the worker to be back.
-      if (call.op === 'read') return null;
+      if (call.op === 'read') return 'tried';
       throw this.unreachable(request, endpoint, error);
     }
     const { header } = answer;
@@ -273,7 +275,7 @@ export class Forwarder {
     return length > 0 && length <= BUFFER_LIMIT && length <= this.options.maxBodyBytes && request.headers['transfer-encoding'] === undefined && isJson(request.headers['content-type']);
   }
 
-  private async viaHttp(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor | undefined, read: Buffer | null): Promise<FastifyReply> {
+  private async viaHttp(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor | undefined, read: Buffer | null, retried = false): Promise<FastifyReply> {
     const identityHeaders = identityHeadersFor(request, actor);
     this.databases.require(name);
     const hooks = this.hooks?.headerFor(name);
@@ -296,7 +298,7 @@ export class Forwarder {
       response = await this.send(request, endpoint, body, hooks, identityHeaders);
     } catch (error) {
       // A read that met a worker as it died is safe to repeat once the worker is back; a write is not.
-      if (body !== null || request.method !== 'GET' || !(error instanceof DbForgeError) || error.code !== 'WORKER_UNAVAILABLE') {
+      if (retried || body !== null || request.method !== 'GET' || !(error instanceof DbForgeError) || error.code !== 'WORKER_UNAVAILABLE') {
         throw error;
       }
       endpoint = await this.databases.endpoint(name);

@@ -195,8 +195,12 @@ export class DatabaseService {
 
   /** Ends a worker stuck in a statement past its deadline; WAL keeps every committed transaction. */
   async recycle(name: string, reason: string): Promise<void> {
-    if (this.catalog.get(name) === undefined) return;
-    await this.runtime.restart(name, { kill: true, reason });
+    // Under the database's lock, as prune and settings changes are: a restart racing a prune would start a worker for
+    // a database that no longer exists.
+    await this.lock.run(name.toLowerCase(), async () => {
+      if (this.catalog.get(name) === undefined) return;
+      await this.runtime.restart(name, { kill: true, reason });
+    });
   }
 
   /** A tenant's quotas changed: its workers restart gracefully with the new size limit. */
