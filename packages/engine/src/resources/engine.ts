@@ -1631,6 +1631,9 @@ export class ResourceEngine {
     return resource !== undefined && record !== null && allows(resource, 'read', actor, record);
   }
 
+  /** Recorded events opened in clear, for `eventFor` (kept as long as the event is). */
+  private readonly openedEvents = new WeakMap<ChangeEvent, { before: Record<string, unknown> | null; after: Record<string, unknown> | null }>();
+
   /**
    * An event as `actor` may see it: null when they may not read its record, else the event itself, or a copy without
    * the fields their field-level `read` permissions keep from them. The realtime fan-out asks this for every event and
@@ -1642,8 +1645,16 @@ export class ResourceEngine {
     if (resource === undefined) return null;
     // Permissions decide on the records in clear (a presented event masks personal data, which a rule may test).
     const raw = (event as { [RAW_EVENT]?: ChangeEvent })[RAW_EVENT] ?? event;
-    const before = raw.before === null ? null : openEventRecord(resource, raw.before, this.crypto);
-    const after = raw.after === null ? null : openEventRecord(resource, raw.after, this.crypto);
+    // Opened once per event, whatever the number of subscribers asking (opening decrypts personal data).
+    let opened = this.openedEvents.get(raw);
+    if (opened === undefined) {
+      opened = {
+        before: raw.before === null ? null : openEventRecord(resource, raw.before, this.crypto),
+        after: raw.after === null ? null : openEventRecord(resource, raw.after, this.crypto),
+      };
+      this.openedEvents.set(raw, opened);
+    }
+    const { before, after } = opened;
     if (!this.canRead(event.table, after ?? before, actor)) return null;
     // The state before a change is shown only to a caller who could have read it.
     const showBefore = event.before !== null && before !== null && (after === null || allows(resource, 'read', actor, before));
