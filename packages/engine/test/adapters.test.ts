@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DbForgeError } from '@dbforge/contracts';
 import { openDatabase, type RowsResult } from '../src/index.js';
-import { open, tempDir } from './helpers.js';
+import { failure, open, tempDir } from './helpers.js';
 
-async function failure(promise: Promise<unknown>): Promise<DbForgeError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DbForgeError);
-    return error as DbForgeError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe.each(['sqlite', 'duckdb'] as const)('%s adapter', (engine) => {
   it('tells statements that return rows from those that do not, by asking the engine', async () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DbForgeError } from '@dbforge/contracts';
 import { EventLog, ResourceEngine, type ChangeContext, type DatabaseAdapter, type RequestContext } from '../src/index.js';
-import { open, tempDir } from './helpers.js';
+import { failure, open, tempDir } from './helpers.js';
 
 const ctx = (source: ChangeContext['source'] = 'sql', id = 'ada'): ChangeContext => ({ actor: { id, roles: ['admin'] }, requestId: 'req-1', source });
 const request = (id = 'ada'): RequestContext => ({ actor: { id, roles: ['admin'] }, hooks: new Set(), fingerprint: 'f', requestId: 'req-2' });
@@ -10,15 +9,6 @@ async function all(db: DatabaseAdapter) {
   return (await new EventLog(db).list({ limit: 1000 })).data;
 }
 
-async function failure(promise: Promise<unknown>): Promise<DbForgeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DbForgeError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('change capture on SQLite (raw SQL through triggers)', () => {
   it('records one event per changed row with before and after, the context, and nothing for a no-op update', async () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
+import { DbForgeError } from '@dbforge/contracts';
 import { openDatabase, type DatabaseAdapter, type OpenOptions } from '../src/index.js';
 
 const opened: DatabaseAdapter[] = [];
@@ -28,4 +29,15 @@ export async function open(engine: 'sqlite' | 'duckdb', overrides: Partial<OpenO
   });
   opened.push(db);
   return db;
+}
+
+/** The DB-Forge error a promise is refused with; fails the test when it is fulfilled or refused with anything else. */
+export async function failure(promise: Promise<unknown>): Promise<DbForgeError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DbForgeError) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
 }

@@ -1,8 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { DbForgeError } from '@dbforge/contracts';
 import { ResourceEngine, type Actor, type DatabaseAdapter, type RequestContext } from '../src/index.js';
-import { open, tempDir } from './helpers.js';
+import { failure, open, tempDir } from './helpers.js';
 
 // Field- and record-level permissions on the paths a review found open: replace (PUT), file routes, rules on personal
 // data, and the events the realtime feed hands end users.
@@ -24,15 +23,6 @@ async function engineWith(yaml: string): Promise<ResourceEngine> {
   return engine;
 }
 
-async function failure(promise: Promise<unknown>): Promise<DbForgeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DbForgeError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 async function text(stream: Readable): Promise<string> {
   let out = '';

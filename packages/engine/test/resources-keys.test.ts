@@ -1,9 +1,8 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DbForgeError } from '@dbforge/contracts';
 import { EventLog, ResourceEngine, openDatabase, type DatabaseAdapter, type RequestContext } from '../src/index.js';
 import { SQLITE_FILE } from '../src/sqlite-adapter.js';
-import { tempDir } from './helpers.js';
+import { failure, tempDir } from './helpers.js';
 
 const request = (): RequestContext => ({ actor: { id: 'ada', roles: ['admin'] }, hooks: new Set(), fingerprint: 'f', requestId: 'req-1' });
 
@@ -41,15 +40,6 @@ async function create(resources: ResourceEngine, name: string, tags: number[] = 
   return Number((await resources.create('items', { name, tags }, request())).value.id);
 }
 
-async function failure(promise: Promise<unknown>): Promise<DbForgeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DbForgeError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe.each(['sqlite', 'duckdb'] as const)('generated integer keys are never handed out twice (%s)', (engine) => {
   it('gives the next record a new id after the newest one is deleted', async () => {

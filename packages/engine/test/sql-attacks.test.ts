@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DbForgeError } from '@dbforge/contracts';
 import { EventLog, type DatabaseAdapter } from '../src/index.js';
 import { assertSqliteSessionStatement } from '../src/sql-guard.js';
-import { open, tempDir } from './helpers.js';
+import { failure, open, tempDir } from './helpers.js';
 
 // Raw SQL that tried to get past the statement guard or the event log (found in a review), run against the real
 // engines: each must be refused, or recorded, as a caller of a database with SQL access would expect.
 
-async function failure(promise: Promise<unknown>): Promise<DbForgeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DbForgeError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 async function events(db: DatabaseAdapter) {
   return (await new EventLog(db).list({ limit: 1000 })).data.map((e) => `${e.op}:${e.table}:${e.record_id}`);

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DbForgeError } from '@dbforge/contracts';
 import { DatabaseUsers } from '../src/index.js';
-import { open } from './helpers.js';
+import { failure, open } from './helpers.js';
 
 const PASSWORD = 'correct horse battery';
 
-async function failure(promise: Promise<unknown>): Promise<DbForgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DbForgeError);
-  return error as DbForgeError;
-}
 
 describe.each(['sqlite', 'duckdb'] as const)("a database's own users (%s)", (engine) => {
   it('signs up and in, knows the token, and forgets it at logout', async () => {
