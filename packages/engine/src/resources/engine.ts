@@ -73,9 +73,9 @@ export interface ResourceEngineOptions {
 /** Kinds whose values are a client's free text (for the CSV export's formula guard). */
 const FREE_TEXT_KINDS = new Set(['string', 'text', 'email', 'url', 'select']);
 
-/** A field whose values must not appear in messages or logs: personal data, masked, encrypted or hashed. */
+/** A field whose values must not appear in messages or logs: personal data, masked, encrypted, hashed or protected. */
 function sensitiveField(field: FieldDef | undefined): boolean {
-  return field !== undefined && (field.security.pii || field.security.maskInLogs || field.security.encrypt || field.security.hash || isHidden(field));
+  return field !== undefined && (field.security.pii || field.security.maskInLogs || field.security.encrypt || isHidden(field));
 }
 
 /** The recorded event behind a presented one (see `presentEvent` and `eventFor`). */
@@ -730,16 +730,23 @@ export class ResourceEngine {
 
   async getRecord(name: string, id: string, actor: Actor = ADMIN_ACTOR): Promise<Record<string, unknown>> {
     const resource = this.require(name);
+    return this.withoutHidden(resource, actor, await this.readableRecord(resource, name, id, actor));
+  }
+
+  /**
+   * A record as rules see it (every field, hidden ones included, in clear), when `actor` may read it; a record the
+   * caller may not read answers exactly as one that does not exist.
+   */
+  private async readableRecord(resource: ResourceDef, name: string, id: string, actor: Actor): Promise<Record<string, unknown>> {
     const key = this.keyValue(resource, id);
     await this.permissionsReady(resource, actor);
-    return this.adapter.transaction(async (tx) => {
+    const view = await this.adapter.transaction(async (tx) => {
       const row = await this.fetchRow(tx, resource, key);
       if (row === undefined) throw recordNotFound(name, id);
-      const view = this.present(resource, row, await this.linksOf(tx, resource, [row[resource.primaryKey] as TxValue]));
-      // A record the caller may not read answers exactly as one that does not exist.
-      if (!allows(resource, 'read', actor, view)) throw recordNotFound(name, id);
-      return this.withoutHidden(resource, actor, view);
+      return this.present(resource, row, await this.linksOf(tx, resource, [row[resource.primaryKey] as TxValue]));
     });
+    if (!allows(resource, 'read', actor, view)) throw recordNotFound(name, id);
+    return view;
   }
 
   /**
@@ -750,15 +757,7 @@ export class ResourceEngine {
   async authorize(name: string, id: string, operation: 'read' | 'update' | 'delete', actor: Actor, field?: string): Promise<void> {
     if (bypassesPermissions(actor)) return;
     const resource = this.require(name);
-    const key = this.keyValue(resource, id);
-    await this.permissionsReady(resource, actor);
-    // The record as rules see it: every field, hidden ones included (they may decide).
-    const view = await this.adapter.transaction(async (tx) => {
-      const row = await this.fetchRow(tx, resource, key);
-      if (row === undefined) throw recordNotFound(name, id);
-      return this.present(resource, row, await this.linksOf(tx, resource, [row[resource.primaryKey] as TxValue]));
-    });
-    if (!allows(resource, 'read', actor, view)) throw recordNotFound(name, id);
+    const view = await this.readableRecord(resource, name, id, actor);
     if (field !== undefined && hiddenFields(resource, actor, view).includes(field)) {
       throw new DbForgeError('NOT_FOUND', `The record has no file in '${field}'.`);
     }
@@ -772,11 +771,7 @@ export class ResourceEngine {
 
   /** The record without the fields the caller may not see (field-level `read`). */
   private withoutHidden(resource: ResourceDef, actor: Actor, view: Record<string, unknown>): Record<string, unknown> {
-    const hidden = hiddenFields(resource, actor, view);
-    if (hidden.length === 0) return view;
-    const out = { ...view };
-    for (const field of hidden) delete out[field];
-    return out;
+    return this.withoutHiddenOf(resource, actor, view, view);
   }
 
   /** Refuses a write the caller's permissions do not allow, or one that sets fields it may not set. */
@@ -934,8 +929,7 @@ export class ResourceEngine {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(record)) {
       const field = fieldOf(resource, key);
-      const secret = field && (field.security.pii || field.security.maskInLogs || field.security.encrypt || isHidden(field));
-      out[key] = secret && value !== null ? MASK : value;
+      out[key] = sensitiveField(field) && value !== null ? MASK : value;
     }
     return out;
   }

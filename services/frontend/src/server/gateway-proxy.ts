@@ -71,7 +71,9 @@ export async function forwardToGateway(options: ForwardOptions): Promise<Respons
   }
   const type = (upstream.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (!INLINE_TYPES.has(type)) {
-    replyHeaders.set('content-disposition', upstream.headers.get('content-disposition')?.startsWith('attachment') ? upstream.headers.get('content-disposition')! : 'attachment');
+    // The worker's own attachment header (with the file's name) when it sent one, a bare attachment otherwise.
+    const disposition = upstream.headers.get('content-disposition');
+    replyHeaders.set('content-disposition', disposition?.startsWith('attachment') ? disposition : 'attachment');
   }
   if ((upstream.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     // A change stream must reach the browser event by event: `no-transform` keeps the server's gzip (which would hold
