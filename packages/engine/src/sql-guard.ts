@@ -14,8 +14,6 @@ import { scanSql } from './sql-lexer.js';
 export function leadingWords(sql: string, max = 8): string[] {
   const words: string[] = [];
   scanSql(sql, (kind, start, end) => {
-    // Empty statements before the statement are skipped by both engines (`;ATTACH ...` runs the ATTACH).
-    if (words.length === 0 && kind === 'punct' && sql[start] === ';') return false;
     words.push(kind === 'word' ? sql.slice(start, end).toUpperCase() : kind === 'string' ? "'STRING'" : kind === 'ident' ? '"IDENT"' : sql[start]!);
     return words.length >= max;
   });
@@ -37,7 +35,6 @@ export function explainAnalyzeTarget(sql: string): string | undefined {
     const punct = kind === 'punct' ? sql[start] : '';
     switch (step) {
       case 'explain':
-        if (punct === ';') return false;
         if (word !== 'EXPLAIN') return true;
         step = 'next';
         return false;
@@ -138,7 +135,6 @@ function createsTempObject(sql: string): boolean {
   let previous: string | undefined;
   let found = false;
   scanSql(sql, (kind, start, end) => {
-    if (words.length === 0 && kind === 'punct' && sql[start] === ';') return false;
     const text = kind === 'punct' ? sql[start]! : sql.slice(start, end).toLowerCase();
     words.push(kind === 'word' ? text : '');
     if (words[0] !== 'create') return true;

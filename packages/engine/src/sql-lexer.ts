@@ -9,11 +9,13 @@ export type SqlTokenKind = 'word' | 'string' | 'ident' | 'punct';
 
 /**
  * Calls `visit` for each token in order with its kind and the bounds of its text (for a quoted token, the text between
- * the quotes, escapes left as they are); `visit` answers true to stop. An unterminated quote runs to the end.
+ * the quotes, escapes left as they are); `visit` answers true to stop. An unterminated quote runs to the end. Empty
+ * statements before the first token (`;`) are skipped, as both engines skip them: `;ATTACH ...` runs the ATTACH.
  */
 export function scanSql(sql: string, visit: (kind: SqlTokenKind, start: number, end: number) => boolean | void): void {
   const n = sql.length;
   let i = 0;
+  let started = false;
   while (i < n) {
     const c = sql.charCodeAt(i);
     // whitespace, and the byte-order mark (SQLite and DuckDB skip it before a statement)
@@ -52,6 +54,7 @@ export function scanSql(sql: string, visit: (kind: SqlTokenKind, start: number, 
         j = k + 1;
         break;
       }
+      started = true;
       if (visit(c === 39 ? 'string' : 'ident', i + 1, contentEnd)) return;
       i = j;
       continue;
@@ -60,10 +63,16 @@ export function scanSql(sql: string, visit: (kind: SqlTokenKind, start: number, 
     if (isWordChar(c)) {
       let j = i + 1;
       while (j < n && isWordChar(sql.charCodeAt(j))) j++;
+      started = true;
       if (visit('word', i, j)) return;
       i = j;
       continue;
     }
+    if (!started && c === 59) {
+      i++;
+      continue;
+    }
+    started = true;
     if (visit('punct', i, i + 1)) return;
     i++;
   }
