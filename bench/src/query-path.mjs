@@ -7,7 +7,7 @@
 // requests/s is over all rounds, p50 the median round's and p99 the worst round's.
 //
 // Environment: BENCH_ROWS (1000000), BENCH_CONNECTIONS (1,16,64), BENCH_ROUNDS (3), BENCH_DURATION seconds per round
-// (5), DBFORGE_WORKER_CHANNEL and DBFORGE_WORKER_POOL_SIZE (passed on to the gateway).
+// (5), DBFORGE_WORKER_CHANNEL, DBFORGE_FAST_LANE and DBFORGE_WORKER_POOL_SIZE (passed on to the gateway).
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -142,6 +142,8 @@ try {
       // Set to false to measure the gateway forwarding over HTTP only (the optimisation log's "before").
       ...(process.env.DBFORGE_WORKER_CHANNEL ? { DBFORGE_WORKER_CHANNEL: process.env.DBFORGE_WORKER_CHANNEL } : {}),
       ...(process.env.DBFORGE_WORKER_POOL_SIZE ? { DBFORGE_WORKER_POOL_SIZE: process.env.DBFORGE_WORKER_POOL_SIZE } : {}),
+      // Set to false to measure the gateway without its fast lane (every request through Fastify's pipeline).
+      ...(process.env.DBFORGE_FAST_LANE ? { DBFORGE_FAST_LANE: process.env.DBFORGE_FAST_LANE } : {}),
     },
     /listening on http:\/\/[^:]+:(\d+)/,
     'gateway',

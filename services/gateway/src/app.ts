@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import fp from 'fastify-plugin';
-import Fastify, { type FastifyInstance } from 'fastify';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Defaults, Errors } from '@dbforge/contracts';
 import { errorHandlerPlugin, jsonBodyPlugin, loggerOptions, requestLogController, validatorCompiler } from '@dbforge/server-kit';
 import type { GatewayConfig } from './config.js';
@@ -28,6 +29,14 @@ import { serviceRoutes } from './routes/service.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { requestId } from './request-id.js';
 import { KnownCredentials } from './auth/known-credentials.js';
+import { FastLane } from './forward/fast-lane.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Credentials that verified recently (rate limits count those per credential). */
+    knownCredentials: KnownCredentials;
+  }
+}
 
 export interface GatewayAppOptions {
   config: GatewayConfig;
@@ -51,6 +60,7 @@ export const gatewayApp = fp(
     await app.register(jsonBodyPlugin);
     await app.register(docsPlugin, { version: GATEWAY_VERSION });
     const knownCredentials = new KnownCredentials();
+    app.decorate('knownCredentials', knownCredentials);
     await app.register(securityPlugin, { corsOrigins: config.corsOrigins, rateLimitPerSecond: config.rateLimitPerSecond, knownCredentials });
     await app.register(catalogPlugin, { dataDir: config.dataDir });
     await app.register(auditPlugin);
@@ -96,9 +106,30 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops;
 }
 
+/**
+ * Fastify's HTTP server, as Fastify would make it, whose requests pass the fast lane first (once there is one): the
+ * lane serves what it takes and hands the rest to Fastify's handler.
+ */
+function laneServer(lane: () => FastLane | undefined) {
+  return (handler: (req: IncomingMessage, res: ServerResponse) => void, options: FastifyServerOptions): http.Server => {
+    const server = http.createServer((options as { http?: http.ServerOptions }).http ?? {}, (req, res) => {
+      const current = lane();
+      if (current === undefined) handler(req, res);
+      else current.take(req, res, handler);
+    });
+    server.keepAliveTimeout = options.keepAliveTimeout!;
+    server.requestTimeout = options.requestTimeout!;
+    server.setTimeout(options.connectionTimeout!);
+    if ((options.maxRequestsPerSocket ?? 0) > 0) server.maxRequestsPerSocket = options.maxRequestsPerSocket!;
+    return server;
+  };
+}
+
 /** A gateway instance with its logger and server options, ready to `listen` or `inject`. */
 export async function createGateway(config: GatewayConfig, onGeneratedKey?: (key: string, file: string) => void): Promise<FastifyInstance> {
+  let lane: FastLane | undefined;
   const app = Fastify({
+    ...(config.fastLane ? { serverFactory: laneServer(() => lane) } : {}),
     logger: loggerOptions(config.logLevel, 'gateway'),
     logController: requestLogController(config.logRequests),
     genReqId: requestId,
@@ -110,5 +141,17 @@ export async function createGateway(config: GatewayConfig, onGeneratedKey?: (key
     ajv: { customOptions: { allErrors: true } },
   });
   await app.register(gatewayApp, { config, ...(onGeneratedKey ? { onGeneratedKey } : {}) });
+  if (config.fastLane) {
+    const ready = new FastLane(app, app.knownCredentials, app.log.child({ component: 'fast-lane' }));
+    app.addHook('preClose', (done) => {
+      ready.close();
+      done();
+    });
+    // Until it has learnt the pipeline's headers, every request goes through the pipeline.
+    app.addHook('onListen', async () => {
+      await ready.learnHeaders();
+      lane = ready;
+    });
+  }
   return app;
 }

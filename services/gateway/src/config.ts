@@ -63,6 +63,10 @@ export const GatewayEnvSchema = Type.Object({
     description: "seconds between checks that a realtime or event-stream connection's platform credential still reads its database",
   }),
   DBFORGE_WORKER_CHANNEL: Bool(true, "send SQL queries, batches and records' point operations to workers over their channel (false: HTTP only)"),
+  DBFORGE_FAST_LANE: Bool(
+    true,
+    "serve platform callers' SQL queries and batches outside Fastify's request pipeline, with the same checks (needs the worker channel; off while DBFORGE_LOG_REQUESTS is on)",
+  ),
   DBFORGE_LOG_LEVEL: LogLevelSchema(),
   DBFORGE_LOG_REQUESTS: Bool(false, 'log one line per request'),
   DBFORGE_METRICS_PUBLIC: Bool(false, 'serve /metrics without a key'),
@@ -88,6 +92,8 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** SQL queries, batches and records' point operations go to workers over their channel (false: every request over HTTP). */
   workerChannel: boolean;
+  /** Platform callers' SQL queries and batches skip Fastify's pipeline (see forward/fast-lane.ts). */
+  fastLane: boolean;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   sqliteCacheMb: number;
   workerStartTimeoutMs: number;
@@ -143,6 +149,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
     },
     maxBodyBytes: e.DBFORGE_MAX_BODY_BYTES,
     workerChannel: e.DBFORGE_WORKER_CHANNEL,
+    fastLane: e.DBFORGE_FAST_LANE && e.DBFORGE_WORKER_CHANNEL && !e.DBFORGE_LOG_REQUESTS,
     sqliteSynchronous: e.DBFORGE_SQLITE_SYNCHRONOUS,
     sqliteCacheMb: e.DBFORGE_SQLITE_CACHE_MB,
     workerStartTimeoutMs: e.DBFORGE_WORKER_START_TIMEOUT_MS,

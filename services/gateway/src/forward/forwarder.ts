@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import {
   DbForgeError,
@@ -13,7 +13,7 @@ import {
 import type { DatabaseService } from '../services/databases.js';
 import type { WorkerEndpoint } from '../runtime/types.js';
 import type { Actor } from '../plugins/access.js';
-import { CHANNEL_SPILL_PATH, recordOperation, type RecordOperation } from '@dbforge/server-kit';
+import { CHANNEL_SPILL_PATH, recordOperation, type ChannelRequestHeader, type RecordOperation } from '@dbforge/server-kit';
 import { ChannelTimeout, WorkerChannel } from './channel.js';
 
 export interface ForwarderOptions {
@@ -61,6 +61,9 @@ export interface HookGate {
 const BUFFER_LIMIT = 64 * 1024;
 
 const EMPTY = Buffer.alloc(0);
+
+/** Where the answer of a channel request goes: a Fastify reply, or the fast lane's raw response. */
+export type ReplySink = (status: number, headers: Record<string, string>, body: Buffer | Readable | undefined) => void;
 
 /** The largest reply frame the channel takes (a frame's length is a u32). */
 const REPLY_FRAME_LIMIT = 2 ** 32 - 1;
@@ -210,55 +213,84 @@ export class Forwarder {
   private async viaChannel(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor | undefined, call: ChannelCall): Promise<true | 'tried' | Buffer | null> {
     // Reads and deletes carry no body; the others a JSON body small enough to gather.
     const bodiless = call.op === 'read' || call.op === 'delete';
-    if (bodiless ? hasBody(request.headers) : !this.carriesBody(request)) return null;
+    if (bodiless ? hasBody(request.headers) : !this.carriesBody(request.headers)) return null;
     this.databases.require(name);
     const body = bodiless ? EMPTY : await readAll(request.raw, Number(request.headers['content-length']));
     const endpoint = await this.databases.endpoint(name);
+    const channel = await this.readyChannel(endpoint);
+    if (channel === undefined) return bodiless ? null : body;
+    const sink: ReplySink = (status, headers, payload) => {
+      reply.code(status);
+      reply.headers(headers);
+      reply.send(payload);
+    };
+    return this.overChannel(channel, endpoint, { ...call, name, ...this.identityOf(request, actor), requestId: request.id }, body, request.log, sink);
+  }
+
+  /** The worker's open channel, when a request sent now would leave on it (otherwise it goes over HTTP). */
+  async readyChannel(endpoint: WorkerEndpoint): Promise<WorkerChannel | undefined> {
     const channel = await this.channelOf(endpoint);
-    if (channel === undefined || !channel.usable) return bodiless ? null : body;
+    return channel !== undefined && channel.usable ? channel : undefined;
+  }
+
+  /**
+   * Sends one request over a channel and hands the worker's answer to `sink` (a large reply as a stream from the worker).
+   * Answers true once answered, or 'tried' for a read whose worker died under it (safe to send again over HTTP); throws
+   * the error to answer otherwise.
+   */
+  async overChannel(
+    channel: WorkerChannel,
+    endpoint: WorkerEndpoint,
+    header: Omit<ChannelRequestHeader, 'id'>,
+    body: Buffer,
+    log: FastifyBaseLogger,
+    sink: ReplySink,
+  ): Promise<true | 'tried'> {
     let answer;
     try {
-      answer = await channel.request({ ...call, name, ...this.identityOf(request, actor), requestId: request.id }, body, this.deadlineOf(endpoint));
+      answer = await channel.request(header, body, this.deadlineOf(endpoint));
     } catch (error) {
-      if (error instanceof ChannelTimeout) throw this.timedOut(request, endpoint);
+      if (error instanceof ChannelTimeout) throw this.timedOut(log, endpoint);
       // A read that met the worker as it died is safe to repeat: over HTTP, which waits for the worker to be back.
-      if (call.op === 'read') return 'tried';
-      throw this.unreachable(request, endpoint, error);
+      if (header.op === 'read') return 'tried';
+      throw this.unreachable(log, endpoint, error);
     }
-    const { header } = answer;
-    if (header.outbox !== undefined) this.hooks?.outboxPending(name);
-    reply.code(header.status);
-    if (header.status === 204) {
-      reply.send();
+    const { header: replyHeader } = answer;
+    if (replyHeader.outbox !== undefined) this.hooks?.outboxPending(header.name);
+    if (replyHeader.status === 204) {
+      sink(204, {}, undefined);
       return true;
     }
-    reply.header('content-type', 'application/json; charset=utf-8');
-    if (header.code !== undefined) reply.header(WorkerHeaders.errorCode, header.code);
-    if (header.retryAfter !== undefined) reply.header('retry-after', String(header.retryAfter));
-    if (header.spill === undefined) {
-      reply.send(answer.body);
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+    if (replyHeader.code !== undefined) headers[WorkerHeaders.errorCode] = replyHeader.code;
+    if (replyHeader.retryAfter !== undefined) headers['retry-after'] = String(replyHeader.retryAfter);
+    if (replyHeader.spill === undefined) {
+      sink(replyHeader.status, headers, answer.body);
       return true;
     }
     // A large reply: the worker kept it, and it is streamed from there rather than held here.
     let spilled: Dispatcher.ResponseData;
     try {
       spilled = await endpoint.dispatcher.request({
-        path: `${CHANNEL_SPILL_PATH}/${header.spill}`,
+        path: `${CHANNEL_SPILL_PATH}/${replyHeader.spill}`,
         method: 'GET',
-        headers: { [WorkerHeaders.secret]: endpoint.secret, [REQUEST_ID_HEADER]: request.id },
+        headers: { [WorkerHeaders.secret]: endpoint.secret, [REQUEST_ID_HEADER]: header.requestId },
         headersTimeout: this.deadlineOf(endpoint),
         bodyTimeout: 0,
       });
     } catch (error) {
-      throw this.unreachable(request, endpoint, error);
+      throw this.unreachable(log, endpoint, error);
     }
     if (spilled.statusCode !== 200) {
       await spilled.body.dump();
-      throw new DbForgeError('WORKER_UNAVAILABLE', `The worker of database '${name}' lost the reply before it could be sent; the request may have been applied.`);
+      throw new DbForgeError(
+        'WORKER_UNAVAILABLE',
+        `The worker of database '${header.name}' lost the reply before it could be sent; the request may have been applied.`,
+      );
     }
     const size = spilled.headers['content-length'];
-    if (typeof size === 'string') reply.header('content-length', size);
-    reply.send(spilled.body);
+    if (typeof size === 'string') headers['content-length'] = size;
+    sink(replyHeader.status, headers, spilled.body);
     return true;
   }
 
@@ -270,9 +302,9 @@ export class Forwarder {
   }
 
   /** A JSON body of a known length the channel takes whole (a larger one, or one of unknown length, is streamed). */
-  private carriesBody(request: FastifyRequest): boolean {
-    const length = Number(request.headers['content-length'] ?? -1);
-    return length > 0 && length <= BUFFER_LIMIT && length <= this.options.maxBodyBytes && request.headers['transfer-encoding'] === undefined && isJson(request.headers['content-type']);
+  carriesBody(headers: IncomingHttpHeaders): boolean {
+    const length = Number(headers['content-length'] ?? -1);
+    return length > 0 && length <= BUFFER_LIMIT && length <= this.options.maxBodyBytes && headers['transfer-encoding'] === undefined && isJson(headers['content-type']);
   }
 
   private async viaHttp(request: FastifyRequest, reply: FastifyReply, name: string, actor: Actor | undefined, read: Buffer | null, retried = false): Promise<FastifyReply> {
@@ -387,8 +419,8 @@ export class Forwarder {
         bodyTimeout: 0,
       });
     } catch (error) {
-      if ((error as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT') throw this.timedOut(request, endpoint);
-      throw this.unreachable(request, endpoint, error);
+      if ((error as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT') throw this.timedOut(request.log, endpoint);
+      throw this.unreachable(request.log, endpoint, error);
     }
   }
 
@@ -398,9 +430,9 @@ export class Forwarder {
     return endpoint.settings.statementTimeoutMs + (ENGINE_CAPABILITIES[endpoint.engine].interruptible ? this.grace : 0);
   }
 
-  private timedOut(request: FastifyRequest, endpoint: WorkerEndpoint): DbForgeError {
+  private timedOut(log: FastifyBaseLogger, endpoint: WorkerEndpoint): DbForgeError {
     const timeoutMs = endpoint.settings.statementTimeoutMs;
-    void this.databases.recycle(endpoint.name, 'statement timeout').catch((e: unknown) => request.log.error({ err: e }, 'restart after timeout failed'));
+    void this.databases.recycle(endpoint.name, 'statement timeout').catch((e: unknown) => log.error({ err: e }, 'restart after timeout failed'));
     return new DbForgeError(
       'TIMEOUT',
       `The statement ran longer than the statement timeout (${timeoutMs} ms) and was stopped; ` +
@@ -408,8 +440,8 @@ export class Forwarder {
     );
   }
 
-  private unreachable(request: FastifyRequest, endpoint: WorkerEndpoint, error: unknown): DbForgeError {
-    request.log.warn({ err: error, db: endpoint.name }, 'worker unreachable');
+  private unreachable(log: FastifyBaseLogger, endpoint: WorkerEndpoint, error: unknown): DbForgeError {
+    log.warn({ err: error, db: endpoint.name }, 'worker unreachable');
     return new DbForgeError(
       'WORKER_UNAVAILABLE',
       `The worker of database '${endpoint.name}' stopped while handling this request and is being restarted; ` +

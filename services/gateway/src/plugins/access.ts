@@ -46,6 +46,12 @@ export function actorId(identity: Identity): string {
   }
 }
 
+/** The acting identity to send to a database's worker. */
+export function actorFor(identity: Identity, caps: ReadonlySet<Capability>): Actor {
+  // Platform callers act as the database's administrator; a read-only one may not change anything.
+  return { id: actorId(identity), kind: 'platform', roles: ['admin'], readonly: !caps.has('write') };
+}
+
 /**
  * The wall between tenants. Every route that names a database or a tenant asks here: a database or tenant the caller
  * can't see answers exactly as one that does not exist (404), so names are not disclosed; one it can see but may not
@@ -76,7 +82,14 @@ export class AccessControl {
 
   /** The database, if the caller may do `need` with it. */
   database(request: FastifyRequest, name: string, need: Capability): { record: DatabaseRecord; capabilities: ReadonlySet<Capability> } {
-    const identity = this.identity(request);
+    return this.databaseFor(this.identity(request), name, need);
+  }
+
+  /**
+   * The database, if `identity` may do `need` with it (the same answers as `database`, for a caller already identified).
+   * With `throttle` false the request is not counted against its tenant's quota (the caller does, with `throttleFor`).
+   */
+  databaseFor(identity: Identity, name: string, need: Capability, throttle = true): { record: DatabaseRecord; capabilities: ReadonlySet<Capability> } {
     const record = this.lookupDatabase(name);
     if (record === undefined) throw Errors.databaseNotFound();
     const caps = capabilities(identity, record.tenantId, record.name);
@@ -84,8 +97,13 @@ export class AccessControl {
     if (!caps.has(need)) {
       throw new DbForgeError('FORBIDDEN', `${describe(identity)} may not ${WHAT[need]} database '${name}'.`);
     }
-    this.throttle(this.lookupTenant(record.tenantId));
+    if (throttle) this.throttleFor(record);
     return { record, capabilities: caps };
+  }
+
+  /** Counts a request to the database against its tenant's quota; throws RATE_LIMITED (nothing counted) when over it. */
+  throttleFor(record: DatabaseRecord): void {
+    this.throttle(this.lookupTenant(record.tenantId));
   }
 
   /** Whether `identity` may still read database `name` (it exists, and the identity's access includes reading it). */
@@ -96,8 +114,7 @@ export class AccessControl {
 
   /** The acting identity to send to a database's worker. */
   actor(request: FastifyRequest, caps: ReadonlySet<Capability>): Actor {
-    // Platform callers act as the database's administrator; a read-only one may not change anything.
-    return { id: actorId(this.identity(request)), kind: 'platform', roles: ['admin'], readonly: !caps.has('write') };
+    return actorFor(this.identity(request), caps);
   }
 
   tenant(request: FastifyRequest, tenantId: string, need: Capability | 'see'): Tenant {

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import jwt from '@fastify/jwt';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { DbForgeError, Errors } from '@dbforge/contracts';
 import { AdminKeyStore, type AdminKeySource } from '../auth/admin-key.js';
@@ -39,6 +40,11 @@ declare module 'fastify' {
     signAccessToken(claims: AccessTokenClaims): string;
     /** Who a platform credential identifies now (undefined: no one: revoked, expired, unknown). */
     identifyCredential(credential: string): Promise<Identity | undefined>;
+    /**
+     * Who a request's platform credential identifies, checked once per request: the fast lane (forward/fast-lane.ts)
+     * and the authentication hook ask for the same request when the lane hands it on to Fastify.
+     */
+    identifyRequest(raw: IncomingMessage, credential: string): Promise<Identity | undefined>;
   }
 }
 
@@ -142,6 +148,14 @@ export const authPlugin = fp(
     }
 
     app.decorate('identifyCredential', identify);
+    const verdicts = new WeakMap<IncomingMessage, { credential: string; identity: Promise<Identity | undefined> }>();
+    app.decorate('identifyRequest', (raw: IncomingMessage, credential: string) => {
+      const known = verdicts.get(raw);
+      if (known !== undefined && known.credential === credential) return known.identity;
+      const identity = identify(credential);
+      verdicts.set(raw, { credential, identity });
+      return identity;
+    });
     app.decorateRequest('identity', null);
     app.addHook('onRequest', async (request: FastifyRequest) => {
       const path = judgedPath(request);
@@ -157,7 +171,7 @@ export const authPlugin = fp(
         if (endUserRoute) return; // the database's own end user: the worker checks the token
         throw new DbForgeError('UNAUTHORIZED', "A database's user token only works on that database's resources and auth routes.");
       }
-      const identity = await identify(credential);
+      const identity = await app.identifyRequest(request.raw, credential);
       if (identity === undefined) {
         throw JWT_SHAPE.test(credential)
           ? new DbForgeError('UNAUTHORIZED', 'Invalid or expired access token: sign in again, or refresh it.')

@@ -52,6 +52,25 @@ function securityHeaders(): Record<string, string> {
   return headers;
 }
 
+/** What the rate limit says of one request (as `@fastify/rate-limit` answers it). */
+export interface RateVerdict {
+  isAllowed: boolean;
+  isExceeded?: boolean;
+  max?: number;
+  remaining?: number;
+  ttlInSeconds?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Counts a request against the per-credential limit, in the same store as the limit of Fastify's routes;
+     * undefined when the limit is off. Takes what the key generator reads of a request.
+     */
+    platformRateLimit: ((request: { headers: IncomingMessage['headers']; url: string; ip: string }) => Promise<RateVerdict>) | undefined;
+  }
+}
+
 /** Security headers, CORS from an allow-list, and rate limits per key and per address. */
 export const securityPlugin = fp(
   async (app, options: SecurityPluginOptions) => {
@@ -86,6 +105,13 @@ export const securityPlugin = fp(
           return Object.assign(error, { statusCode: 429 });
         },
       });
+      // The same limiter, store and key as the routes' (the request needs only what limitKey and allowList read).
+      const limiter = app.createRateLimit();
+      app.decorate('platformRateLimit', (request: { headers: IncomingMessage['headers']; url: string; ip: string }) =>
+        limiter({ ...request, routeOptions: {} } as unknown as FastifyRequest) as Promise<RateVerdict>,
+      );
+    } else {
+      app.decorate('platformRateLimit', undefined);
     }
   },
   { name: 'dbforge-security', fastify: '5.x' },

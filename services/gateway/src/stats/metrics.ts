@@ -8,6 +8,7 @@ export class GatewayMetrics {
   private readonly requests: Counter<'method' | 'route' | 'status_code'>;
   private readonly duration: Histogram<'method' | 'route'>;
   private readonly errors: Counter<'code'>;
+  private readonly lane: Counter;
 
   constructor(runtime: WorkerRuntime) {
     collectDefaultMetrics({ register: this.registry, prefix: 'dbforge_gateway_' });
@@ -28,6 +29,11 @@ export class GatewayMetrics {
       name: 'dbforge_http_errors_total',
       help: 'Error replies by error code.',
       labelNames: ['code'],
+      registers: [this.registry],
+    });
+    this.lane = new Counter({
+      name: 'dbforge_fast_lane_requests_total',
+      help: "Requests the gateway's fast lane answered (platform callers' SQL queries and batches); the rest of them went through the request pipeline.",
       registers: [this.registry],
     });
     new Gauge({
@@ -57,5 +63,10 @@ export class GatewayMetrics {
     this.requests.inc({ method, route, status_code: String(statusCode) });
     this.duration.observe({ method, route }, seconds);
     if (errorCode !== undefined) this.errors.inc({ code: errorCode });
+  }
+
+  /** A request the fast lane answered (also counted by `observe`, as every request). */
+  laneServed(): void {
+    this.lane.inc();
   }
 }

@@ -1,0 +1,200 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { isValidDatabaseName, REQUEST_ID_HEADER, WorkerHeaders } from '@dbforge/contracts';
+import { toDbForgeError } from '@dbforge/server-kit';
+import { isEndUserToken, presentedKey } from '../plugins/auth.js';
+import { actorFor } from '../plugins/access.js';
+import { requestId } from '../request-id.js';
+import type { Identity } from '../tenancy/access.js';
+import type { KnownCredentials } from '../auth/known-credentials.js';
+
+/** The requests the lane takes: a platform caller's SQL, by the exact path of its route (no query string). */
+const SQL_PATH = /^\/api\/db\/([^/?#]+)\/(query|batch)$/;
+const ROUTES = { query: '/api/db/:name/query', batch: '/api/db/:name/batch' } as const;
+
+/** Headers of one reply, not of every reply. */
+const PER_REPLY = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding', REQUEST_ID_HEADER]);
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The gateway's fast lane. A point select is a few microseconds of work for the worker; through Fastify's request
+ * pipeline (routing, a dozen hooks, the reply's own hooks) the gateway's share was most of the request's cost. The
+ * lane serves the hottest routes, `POST /api/db/{name}/query` and `/batch` of a platform caller, straight from the
+ * HTTP server's request event, with the same steps the pipeline takes for them: the same authentication
+ * (`identifyRequest`), tenant wall (`AccessControl.databaseFor`), per-credential rate limit (the same store as the
+ * routes'), worker channel (`Forwarder.overChannel`), security headers, request id, stats and metrics.
+ *
+ * It takes only what it can answer exactly as the pipeline would, and decides before it reads a byte of the body:
+ * anything else (another route, a query string, CORS, `Expect`, a body the channel does not carry, no credential, an
+ * end user's token, a caller who may not read the database, a limit exceeded, a worker without a channel, a closing
+ * gateway) goes to Fastify untouched, which answers it, errors and audit included. Once the body is read, the lane
+ * answers itself, errors as the error envelope.
+ */
+export class FastLane {
+  private closing = false;
+  /** The headers the pipeline gives every reply (security headers, CORS's constant ones), as name/value pairs. */
+  private fixedHeaders: string[] = [];
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly known: KnownCredentials,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /**
+   * Learns the headers the pipeline's global hooks give every reply by asking it for one (`GET /health`, which no
+   * rate limit counts): helmet's, and with CORS configured its constant ones for a call without an Origin. Replies of
+   * the lane then carry exactly those, whatever plugins the gateway has. Call once the gateway is ready.
+   */
+  async learnHeaders(): Promise<void> {
+    const probe = await this.app.inject({ method: 'GET', url: '/health' });
+    const pairs: string[] = [];
+    for (const [name, value] of Object.entries(probe.headers)) {
+      if (value === undefined || PER_REPLY.has(name)) continue;
+      for (const one of Array.isArray(value) ? value : [value]) pairs.push(name, String(one));
+    }
+    this.fixedHeaders = pairs;
+  }
+
+  /** The gateway is stopping: requests go to Fastify, which answers 503 while it closes. */
+  close(): void {
+    this.closing = true;
+  }
+
+  /** Serves the request, or hands it to `fastify` (Fastify's own handler) unread. */
+  take(req: IncomingMessage, res: ServerResponse, fastify: Handler): void {
+    const match = this.closing || req.method !== 'POST' ? null : SQL_PATH.exec(req.url ?? '');
+    const headers = req.headers;
+    if (
+      match === null ||
+      !isValidDatabaseName(match[1]) ||
+      headers.origin !== undefined ||
+      headers.expect !== undefined ||
+      !this.app.forwarder.carriesBody(headers)
+    ) {
+      fastify(req, res);
+      return;
+    }
+    const credential = presentedKey(headers);
+    if (credential === undefined || isEndUserToken(credential)) {
+      fastify(req, res);
+      return;
+    }
+    void this.serve(req, res, match[1]!, match[2] as 'query' | 'batch', credential, fastify);
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, name: string, op: 'query' | 'batch', credential: string, fastify: Handler): Promise<void> {
+    const started = process.hrtime.bigint();
+    const app = this.app;
+    let identity: Identity | undefined;
+    let prepared;
+    try {
+      identity = await app.identifyRequest(req, credential);
+      prepared = identity === undefined ? undefined : await this.prepare(req, name, identity, credential);
+    } catch {
+      prepared = undefined;
+    }
+    if (identity === undefined || prepared === undefined) {
+      // Fastify answers it (a refusal, with its audit), from the same verdicts (the identity is not checked twice).
+      fastify(req, res);
+      return;
+    }
+    const { channel, endpoint, actor, rateHeaders } = prepared;
+    const id = requestId(req);
+    const route = ROUTES[op];
+    const log = this.log;
+    const answer = (status: number, extra: Record<string, string>, body: Buffer | Readable | undefined) => {
+      // Flat name/value pairs: the fixed security headers made once, then this reply's own.
+      const headers = this.fixedHeaders.concat(rateHeaders);
+      for (const key in extra) headers.push(key, extra[key]!);
+      headers.push(REQUEST_ID_HEADER, id);
+      // A whole body goes with its length (headers written ahead of the body would otherwise be chunked).
+      if (Buffer.isBuffer(body)) headers.push('content-length', String(body.length));
+      res.writeHead(status, headers);
+      if (body === undefined || Buffer.isBuffer(body)) res.end(body);
+      else {
+        // A spilled reply, streamed from the worker; a client that goes away lets go of it.
+        body.on('error', (error) => res.destroy(error));
+        res.once('close', () => body.destroy());
+        body.pipe(res);
+      }
+      const code = extra[WorkerHeaders.errorCode];
+      app.stats.record(`POST ${route}`, status, code);
+      app.metrics.observe('POST', route, status, Number(process.hrtime.bigint() - started) / 1e9, code);
+      app.metrics.laneServed();
+    };
+    let body: Buffer;
+    try {
+      body = await readBody(req, Number(req.headers['content-length']));
+    } catch {
+      // The client went away mid-body: nothing to answer.
+      res.destroy();
+      return;
+    }
+    try {
+      const header = { op, name, actor: JSON.stringify(actor), requestId: id };
+      await app.forwarder.overChannel(channel, endpoint, header, body, log, answer);
+    } catch (error) {
+      const mapped = toDbForgeError(error);
+      if (mapped.status >= 500) log.error({ err: error, reqId: id, method: 'POST', url: req.url }, 'request failed');
+      else log.info({ reqId: id, code: mapped.code, method: 'POST', url: req.url }, mapped.message);
+      const retryAfter = (mapped.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+      const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', [WorkerHeaders.errorCode]: mapped.code };
+      if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
+      answer(mapped.status, headers, Buffer.from(JSON.stringify(mapped.toEnvelope())));
+    }
+  }
+
+  /**
+   * Everything the pipeline checks before sending, in an order that counts nothing twice when the request goes to
+   * Fastify after all: answers undefined (or throws) when Fastify should answer instead.
+   */
+  private async prepare(req: IncomingMessage, name: string, identity: Identity, credential: string) {
+    const app = this.app;
+    this.known.remember(credential);
+    // A database the caller can't see or read: Fastify answers 404 or 403 (checked again there, nothing counted here).
+    const { record, capabilities } = app.access.databaseFor(identity, name, 'read', false);
+    const endpoint = await app.databases.endpoint(name);
+    const channel = await app.forwarder.readyChannel(endpoint);
+    if (channel === undefined || this.closing) return undefined;
+    let rateHeaders: string[] = [];
+    if (app.platformRateLimit !== undefined) {
+      const verdict = await app.platformRateLimit({ headers: req.headers, url: req.url ?? '', ip: req.socket.remoteAddress ?? '' });
+      // Over the limit: Fastify's limiter answers 429 (its count of a refused request changes nothing).
+      if (verdict.isExceeded === true) return undefined;
+      if (!verdict.isAllowed) {
+        rateHeaders = [
+          'x-ratelimit-limit',
+          String(verdict.max),
+          'x-ratelimit-remaining',
+          String(verdict.remaining),
+          'x-ratelimit-reset',
+          String(verdict.ttlInSeconds),
+        ];
+      }
+    }
+    // Last, as it counts: a tenant over its quota throws (nothing taken), and Fastify answers 429.
+    app.access.throttleFor(record);
+    return { channel, endpoint, actor: actorFor(identity, capabilities), rateHeaders };
+  }
+}
+
+/** A body of known length, whole (the lane only takes bodies the channel carries, 64 KiB at most). */
+function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+    });
+    req.once('end', () => {
+      if (size !== length) reject(new Error('the body ended short of its length'));
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    req.once('error', reject);
+    req.once('aborted', () => reject(new Error('the client went away')));
+  });
+}

@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DbForgeClient } from '@dbforge/client';
+import { RUNTIMES, removeTempDirs, startGateway, stopAllGateways, type RunningGateway } from '../support/gateway.js';
+
+// The gateway's fast lane serves platform callers' SQL queries and batches outside Fastify's request pipeline, and
+// hands everything else to the pipeline before reading the body. These tests hold a gateway with the lane to one
+// without it (DBFORGE_FAST_LANE=false): same status, headers and body for every caller, refusals included, and the
+// lane's own count shows which requests it answered itself.
+
+afterAll(async () => {
+  await stopAllGateways();
+  removeTempDirs();
+});
+
+async function createKey(admin: DbForgeClient, tenant: string, body: Record<string, unknown>): Promise<string> {
+  return (await admin.request<{ secret: string }>('POST', `/admin/tenants/${tenant}/keys`, { body: { name: 'lane', ...body } })).secret;
+}
+
+/** The lane's count in /metrics. */
+async function laneCount(gw: RunningGateway): Promise<number> {
+  const text = await (await fetch(`${gw.url}/metrics`, { headers: { 'x-api-key': gw.apiKey } })).text();
+  const match = /^dbforge_fast_lane_requests_total (\d+)$/m.exec(text);
+  if (match === null) throw new Error('the fast lane count is missing from /metrics');
+  return Number(match[1]);
+}
+
+interface Case {
+  label: string;
+  /** Which credential: a key by its role in the setup, none, or a literal header value. */
+  as: 'admin' | 'tenant' | 'read-only' | 'other tenant' | 'none' | 'invalid' | 'end user token';
+  path: string;
+  body: string;
+  contentType?: string;
+  origin?: string;
+  /** Whether the lane answers it itself (the rest go to the pipeline). */
+  lane: boolean;
+}
+
+const SELECT = JSON.stringify({ sql: 'SELECT id, v FROM t ORDER BY id' });
+const WRITE = JSON.stringify({ sql: "INSERT INTO t (v) VALUES ('w')" });
+
+function cases(db: string): Case[] {
+  return [
+    { label: 'a select, platform admin', as: 'admin', path: `/api/db/${db}/query`, body: SELECT, lane: true },
+    { label: "a select, the tenant's key", as: 'tenant', path: `/api/db/${db}/query`, body: SELECT, lane: true },
+    { label: 'a batch', as: 'tenant', path: `/api/db/${db}/batch`, body: JSON.stringify({ statements: [{ sql: 'SELECT count(*) AS n FROM t' }] }), lane: true },
+    { label: 'an SQL error', as: 'tenant', path: `/api/db/${db}/query`, body: JSON.stringify({ sql: 'SELEC 1' }), lane: true },
+    { label: 'a body the worker refuses', as: 'tenant', path: `/api/db/${db}/query`, body: '{"sql": ', lane: true },
+    { label: 'a read-only key reading', as: 'read-only', path: `/api/db/${db}/query`, body: SELECT, lane: true },
+    { label: 'a read-only key writing (the worker refuses)', as: 'read-only', path: `/api/db/${db}/query`, body: WRITE, lane: true },
+    { label: 'no credential', as: 'none', path: `/api/db/${db}/query`, body: SELECT, lane: false },
+    { label: 'an unknown key', as: 'invalid', path: `/api/db/${db}/query`, body: SELECT, lane: false },
+    { label: "a database user's token", as: 'end user token', path: `/api/db/${db}/query`, body: SELECT, lane: false },
+    { label: "another tenant's key", as: 'other tenant', path: `/api/db/${db}/query`, body: SELECT, lane: false },
+    { label: 'a database that does not exist', as: 'tenant', path: '/api/db/no-such-db/query', body: SELECT, lane: false },
+    { label: 'an invalid database name', as: 'tenant', path: '/api/db/bad..name/query', body: SELECT, lane: false },
+    { label: 'a query string', as: 'tenant', path: `/api/db/${db}/query?pretty=1`, body: SELECT, lane: false },
+    { label: 'a text body', as: 'tenant', path: `/api/db/${db}/query`, body: 'SELECT 1', contentType: 'text/plain', lane: false },
+    { label: 'a cross-origin call (CORS)', as: 'tenant', path: `/api/db/${db}/query`, body: SELECT, origin: 'https://app.example.com', lane: false },
+    { label: 'a disallowed origin', as: 'tenant', path: `/api/db/${db}/query`, body: SELECT, origin: 'https://evil.example.com', lane: false },
+  ];
+}
+
+describe.each(RUNTIMES)('the fast lane (%s runtime)', (runtime) => {
+  const gateways: { gw: RunningGateway; keys: Record<string, string> }[] = [];
+  const db = 'lane-db';
+
+  beforeAll(async () => {
+    const env = { DBFORGE_CORS_ORIGINS: 'https://app.example.com' };
+    const [withLane, without] = await Promise.all([
+      startGateway({ runtime, env }),
+      startGateway({ runtime, env: { ...env, DBFORGE_FAST_LANE: 'false' } }),
+    ]);
+    for (const gw of [withLane!, without!]) {
+      const admin = gw.client;
+      for (const id of ['lane-a', 'lane-b']) await admin.request('POST', '/admin/tenants', { body: { id, name: id } });
+      const tenant = await createKey(admin, 'lane-a', { scope: 'admin' });
+      await admin.withApiKey(tenant).spawnDatabase(db, { tenant: 'lane-a' });
+      await admin.db(db).execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+      await admin.db(db).execute("INSERT INTO t (v) VALUES ('one'), ('two')");
+      gateways.push({
+        gw,
+        keys: {
+          admin: gw.apiKey,
+          tenant,
+          'read-only': await createKey(admin, 'lane-a', { scope: 'read_only' }),
+          'other tenant': await createKey(admin, 'lane-b', { scope: 'admin' }),
+          invalid: 'dbf_notakey_0000000000000000000000000000',
+          'end user token': 'dbu_not-a-real-token',
+        },
+      });
+    }
+  });
+
+  it('answers every caller as the request pipeline does, and takes only what it can answer itself', async () => {
+    const [lane, plain] = gateways;
+    const before = await laneCount(lane!.gw);
+    expect(await laneCount(plain!.gw)).toBe(0);
+    for (const c of cases(db)) {
+      const observed = [];
+      for (const { gw, keys } of [lane!, plain!]) {
+        const headers: Record<string, string> = { 'content-type': c.contentType ?? 'application/json' };
+        if (c.as !== 'none') headers['x-api-key'] = keys[c.as]!;
+        if (c.origin !== undefined) headers.origin = c.origin;
+        const counted = await laneCount(lane!.gw);
+        const reply = await fetch(`${gw.url}${c.path}`, { method: 'POST', headers, body: c.body });
+        const text = await reply.text();
+        const shown = Object.fromEntries(
+          [...reply.headers].filter(([key]) => !['date', 'x-request-id', 'content-length', 'keep-alive', 'connection', 'x-ratelimit-remaining', 'x-ratelimit-reset'].includes(key)),
+        );
+        // (Lengths differ with the timings in the body.)
+        observed.push({
+          status: reply.status,
+          headers: shown,
+          body: JSON.parse(text, (key, value: unknown) => (key === 'duration_ms' ? '(varies)' : value)) as unknown,
+        });
+        expect(reply.headers.get('x-request-id'), c.label).toBeTruthy();
+        if (gw === lane!.gw) expect({ case: c.label, lane: (await laneCount(lane!.gw)) - counted }).toEqual({ case: c.label, lane: c.lane ? 1 : 0 });
+      }
+      expect({ case: c.label, ...observed[0] }).toEqual({ case: c.label, ...observed[1] });
+    }
+    // Only the cases it took were counted (GET /metrics is not the lane's).
+    expect((await laneCount(lane!.gw)) - before).toBe(cases(db).filter((c) => c.lane).length);
+    // The read-only key's write was refused on both: the rows are the same two.
+    for (const { gw } of gateways) expect(await gw.client.db(db).select('SELECT v FROM t ORDER BY id')).toEqual([{ v: 'one' }, { v: 'two' }]);
+  });
+
+  it('records the failed authentications it hands on in the audit log', async () => {
+    const { gw } = gateways[0]!;
+    const reply = await fetch(`${gw.url}/api/db/${db}/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'dbf_unknown_1111111111111111111111111111' },
+      body: SELECT,
+    });
+    expect(reply.status).toBe(401);
+    const failures = await gw.client.audit({ action: 'auth.failure' });
+    expect(failures.data.some((entry) => (entry.detail as { path?: string }).path === `/api/db/${db}/query`)).toBe(true);
+  });
+
+  it('counts its requests against the per-key rate limit, with the limit headers, and hands the excess to the pipeline for its 429', async () => {
+    const gw = await startGateway({ runtime, env: { DBFORGE_RATE_LIMIT_PER_SECOND: '5' } });
+    await gw.client.spawnDatabase('limited');
+    const before = await laneCount(gw);
+    // The next second's window (the calls above count too), then more than the limit at once.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const replies = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        fetch(`${gw.url}/api/db/limited/query`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.apiKey }, body: '{"sql":"SELECT 1 AS one"}' }),
+      ),
+    );
+    const ok = replies.filter((r) => r.status === 200);
+    const limited = replies.filter((r) => r.status === 429);
+    expect(ok.length + limited.length).toBe(12);
+    expect(limited.length).toBeGreaterThan(0);
+    // Within one window at most 5 pass (a window boundary in the middle of the burst could let 5 more through).
+    expect(ok.length).toBeLessThanOrEqual(10);
+    for (const reply of ok) expect(reply.headers.get('x-ratelimit-limit')).toBe('5');
+    const refusal = (await limited[0]!.json()) as { error: { code: string } };
+    expect(refusal.error.code).toBe('RATE_LIMITED');
+    expect(limited[0]!.headers.get('retry-after')).toMatch(/^\d+$/);
+    // Only the requests under the limit were the lane's.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await laneCount(gw)) - before).toBe(ok.length);
+  });
+});
