@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbForgeClient } from '@dbforge/client';
 import { RUNTIMES, removeTempDirs, startGateway, stopAllGateways, type RunningGateway } from '../support/gateway.js';
@@ -135,6 +136,65 @@ describe.each(RUNTIMES)('the fast lane (%s runtime)', (runtime) => {
     expect(reply.status).toBe(401);
     const failures = await gw.client.audit({ action: 'auth.failure' });
     expect(failures.data.some((entry) => (entry.detail as { path?: string }).path === `/api/db/${db}/query`)).toBe(true);
+  });
+
+  it("counts a request refused by its tenant's quota once, as the pipeline does", async () => {
+    const sequences = [];
+    for (const { gw } of gateways) {
+      await gw.client.request('POST', '/admin/tenants', { body: { id: 'lane-q', name: 'quota', quotas: { requests_per_second: 1 } } });
+      // One request per second for the tenant, its setup included.
+      const key = await createKey(gw.client, 'lane-q', { scope: 'admin' });
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await gw.client.withApiKey(key).spawnDatabase('lane-q-db', { tenant: 'lane-q' });
+      // A fresh window of the tenant's bucket and of the key's limit, then five calls at once.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const seen: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const reply = await fetch(`${gw.url}/api/db/lane-q-db/query`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': key },
+          body: '{"sql":"SELECT 1 AS one"}',
+        });
+        await reply.arrayBuffer();
+        seen.push(`${reply.status} ${reply.headers.get('x-ratelimit-remaining')}`);
+      }
+      sequences.push(seen);
+    }
+    expect(sequences[0]![0]).toMatch(/^200 /);
+    expect(sequences[0]!.slice(1).every((s) => s.startsWith('429 '))).toBe(true);
+    // The key's allowance goes down by one per request on both: a refused request is not counted twice.
+    expect(sequences[0]).toEqual(sequences[1]);
+  });
+
+  it('lets go of a large reply whose client went away, and keeps serving the database', async () => {
+    const { gw } = gateways[0]!;
+    const before = await laneCount(gw);
+    // Replies over 64 KiB are streamed from the worker over HTTP (a pool of 32 connections per worker): each abandoned
+    // one used to hold a connection for good, and the database's HTTP routes hung once they were all taken.
+    const body = JSON.stringify({ sql: 'SELECT hex(randomblob(150000)) AS big' });
+    const url = new URL(`${gw.url}/api/db/${db}/query`);
+    for (let i = 0; i < 40; i++) {
+      await new Promise<void>((resolve) => {
+        const request = http.request(
+          { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.apiKey } },
+          () => {},
+        );
+        request.on('error', () => resolve());
+        request.end(body);
+        // Gone before the worker's reply arrives.
+        setTimeout(() => {
+          request.destroy();
+          resolve();
+        }, 1);
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const tables = await fetch(`${gw.url}/api/db/${db}/tables`, { headers: { 'x-api-key': gw.apiKey }, signal: AbortSignal.timeout(10_000) });
+    expect(tables.status).toBe(200);
+    const big = await gw.client.db(db).select<{ big: string }>('SELECT hex(randomblob(150000)) AS big');
+    expect(big[0]!.big).toHaveLength(300_000);
+    // Requests whose client left are not counted as answered (the last select was).
+    expect((await laneCount(gw)) - before).toBeLessThanOrEqual(1 + 40);
   });
 
   it('counts its requests against the per-key rate limit, with the limit headers, and hands the excess to the pipeline for its 429', async () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import fp from 'fastify-plugin';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import net from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Defaults, Errors } from '@dbforge/contracts';
 import { errorHandlerPlugin, jsonBodyPlugin, loggerOptions, requestLogController, validatorCompiler } from '@dbforge/server-kit';
@@ -128,8 +129,10 @@ function laneServer(lane: () => FastLane | undefined) {
 /** A gateway instance with its logger and server options, ready to `listen` or `inject`. */
 export async function createGateway(config: GatewayConfig, onGeneratedKey?: (key: string, file: string) => void): Promise<FastifyInstance> {
   let lane: FastLane | undefined;
+  // A host name (localhost) may stand for several addresses, which Fastify listens on only with a server of its own.
+  const withLane = config.fastLane && net.isIP(config.host) !== 0;
   const app = Fastify({
-    ...(config.fastLane ? { serverFactory: laneServer(() => lane) } : {}),
+    ...(withLane ? { serverFactory: laneServer(() => lane) } : {}),
     logger: loggerOptions(config.logLevel, 'gateway'),
     logController: requestLogController(config.logRequests),
     genReqId: requestId,
@@ -141,7 +144,7 @@ export async function createGateway(config: GatewayConfig, onGeneratedKey?: (key
     ajv: { customOptions: { allErrors: true } },
   });
   await app.register(gatewayApp, { config, ...(onGeneratedKey ? { onGeneratedKey } : {}) });
-  if (config.fastLane) {
+  if (withLane) {
     const ready = new FastLane(app, app.knownCredentials, app.log.child({ component: 'fast-lane' }));
     app.addHook('preClose', (done) => {
       ready.close();

@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { isValidDatabaseName, REQUEST_ID_HEADER, WorkerHeaders } from '@dbforge/contracts';
 import { toDbForgeError } from '@dbforge/server-kit';
 import { isEndUserToken, presentedKey } from '../plugins/auth.js';
-import { actorFor } from '../plugins/access.js';
+import { actorFor, type Actor } from '../plugins/access.js';
+import type { WorkerEndpoint } from '../runtime/types.js';
+import type { WorkerChannel } from './channel.js';
 import { requestId } from '../request-id.js';
-import type { Identity } from '../tenancy/access.js';
 import type { KnownCredentials } from '../auth/known-credentials.js';
 
 /** The requests the lane takes: a platform caller's SQL, by the exact path of its route (no query string). */
@@ -86,45 +87,67 @@ export class FastLane {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse, name: string, op: 'query' | 'batch', credential: string, fastify: Handler): Promise<void> {
-    const started = process.hrtime.bigint();
     const app = this.app;
-    let identity: Identity | undefined;
-    let prepared;
+    let checked: Checked | undefined;
     try {
-      identity = await app.identifyRequest(req, credential);
-      prepared = identity === undefined ? undefined : await this.prepare(req, name, identity, credential);
+      checked = await this.check(req, name, credential);
     } catch {
-      prepared = undefined;
+      checked = undefined;
     }
-    if (identity === undefined || prepared === undefined) {
-      // Fastify answers it (a refusal, with its audit), from the same verdicts (the identity is not checked twice).
+    if (checked === undefined) {
+      // Fastify answers it (a refusal, with its audit) from the same verdicts; nothing was counted here.
       fastify(req, res);
       return;
     }
-    const { channel, endpoint, actor, rateHeaders } = prepared;
+    const started = process.hrtime.bigint();
     const id = requestId(req);
     const route = ROUTES[op];
     const log = this.log;
     const answer = (status: number, extra: Record<string, string>, body: Buffer | Readable | undefined) => {
-      // Flat name/value pairs: the fixed security headers made once, then this reply's own.
-      const headers = this.fixedHeaders.concat(rateHeaders);
+      // Flat name/value pairs: the pipeline's headers learnt at start, then this reply's own.
+      const headers = this.fixedHeaders.concat(checked.rateHeaders);
       for (const key in extra) headers.push(key, extra[key]!);
       headers.push(REQUEST_ID_HEADER, id);
       // A whole body goes with its length (headers written ahead of the body would otherwise be chunked).
       if (Buffer.isBuffer(body)) headers.push('content-length', String(body.length));
+      // Counted once the reply has gone, as the pipeline counts (a client that left is not counted).
+      res.once('finish', () => {
+        const code = extra[WorkerHeaders.errorCode];
+        app.stats.record(`POST ${route}`, status, code);
+        app.metrics.observe('POST', route, status, Number(process.hrtime.bigint() - started) / 1e9, code);
+        app.metrics.laneServed();
+      });
       res.writeHead(status, headers);
       if (body === undefined || Buffer.isBuffer(body)) res.end(body);
-      else {
-        // A spilled reply, streamed from the worker; a client that goes away lets go of it.
-        body.on('error', (error) => res.destroy(error));
-        res.once('close', () => body.destroy());
-        body.pipe(res);
-      }
-      const code = extra[WorkerHeaders.errorCode];
-      app.stats.record(`POST ${route}`, status, code);
-      app.metrics.observe('POST', route, status, Number(process.hrtime.bigint() - started) / 1e9, code);
-      app.metrics.laneServed();
+      // A spilled reply, streamed from the worker; a client that went away (even before this) lets go of it.
+      else pipeline(body, res, () => {});
     };
+    const fail = (error: unknown) => {
+      const mapped = toDbForgeError(error);
+      if (mapped.status >= 500) log.error({ err: error, reqId: id, method: 'POST', url: req.url }, 'request failed');
+      else log.info({ reqId: id, code: mapped.code, method: 'POST', url: req.url }, mapped.message);
+      const retryAfter = (mapped.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+      const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', [WorkerHeaders.errorCode]: mapped.code };
+      if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
+      answer(mapped.status, headers, Buffer.from(JSON.stringify(mapped.toEnvelope())));
+    };
+    // From here the request is counted, as the pipeline counts it before it reaches the worker: a worker that can't
+    // start is answered here (starting it again from Fastify would double the wait).
+    let endpoint: WorkerEndpoint;
+    let channel: WorkerChannel | undefined;
+    try {
+      endpoint = await app.databases.endpoint(name);
+      channel = await app.forwarder.readyChannel(endpoint);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (channel === undefined || this.closing) {
+      // A worker without a usable channel (rare: an older image, or one too busy to answer the upgrade) goes over
+      // HTTP, which only the pipeline does; its limits count this request a second time.
+      fastify(req, res);
+      return;
+    }
     let body: Buffer;
     try {
       body = await readBody(req, Number(req.headers['content-length']));
@@ -134,35 +157,33 @@ export class FastLane {
       return;
     }
     try {
-      const header = { op, name, actor: JSON.stringify(actor), requestId: id };
+      const header = { op, name, actor: JSON.stringify(checked.actor), requestId: id };
       await app.forwarder.overChannel(channel, endpoint, header, body, log, answer);
     } catch (error) {
-      const mapped = toDbForgeError(error);
-      if (mapped.status >= 500) log.error({ err: error, reqId: id, method: 'POST', url: req.url }, 'request failed');
-      else log.info({ reqId: id, code: mapped.code, method: 'POST', url: req.url }, mapped.message);
-      const retryAfter = (mapped.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
-      const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', [WorkerHeaders.errorCode]: mapped.code };
-      if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
-      answer(mapped.status, headers, Buffer.from(JSON.stringify(mapped.toEnvelope())));
+      fail(error);
     }
   }
 
   /**
-   * Everything the pipeline checks before sending, in an order that counts nothing twice when the request goes to
-   * Fastify after all: answers undefined (or throws) when Fastify should answer instead.
+   * What the pipeline checks before it sends a request on, or undefined (or a throw) when Fastify should answer it.
+   * Nothing is counted until every check has passed, so that a request handed to Fastify is counted once, there.
    */
-  private async prepare(req: IncomingMessage, name: string, identity: Identity, credential: string) {
+  private async check(req: IncomingMessage, name: string, credential: string): Promise<Checked | undefined> {
     const app = this.app;
+    const identity = await app.identifyRequest(req, credential);
+    if (identity === undefined) return undefined;
     this.known.remember(credential);
-    // A database the caller can't see or read: Fastify answers 404 or 403 (checked again there, nothing counted here).
+    // A database the caller can't see or read: Fastify answers 404 or 403.
     const { record, capabilities } = app.access.databaseFor(identity, name, 'read', false);
-    const endpoint = await app.databases.endpoint(name);
-    const channel = await app.forwarder.readyChannel(endpoint);
-    if (channel === undefined || this.closing) return undefined;
+    const limiter = app.platformRateLimit;
+    const limitOf = { headers: req.headers, url: req.url ?? '', ip: req.socket.remoteAddress ?? '' };
+    // Over the per-key limit, or the tenant over its quota: Fastify answers 429 (so a stopped worker is not woken).
+    if (limiter !== undefined && ((await limiter(limitOf, { increment: false })).remaining ?? 1) <= 0) return undefined;
+    if (!app.access.withinQuota(record) || this.closing) return undefined;
     let rateHeaders: string[] = [];
-    if (app.platformRateLimit !== undefined) {
-      const verdict = await app.platformRateLimit({ headers: req.headers, url: req.url ?? '', ip: req.socket.remoteAddress ?? '' });
-      // Over the limit: Fastify's limiter answers 429 (its count of a refused request changes nothing).
+    if (limiter !== undefined) {
+      const verdict = await limiter(limitOf);
+      // Another request took the last of the allowance meanwhile: counted twice, but refused either way.
       if (verdict.isExceeded === true) return undefined;
       if (!verdict.isAllowed) {
         rateHeaders = [
@@ -175,26 +196,40 @@ export class FastLane {
         ];
       }
     }
-    // Last, as it counts: a tenant over its quota throws (nothing taken), and Fastify answers 429.
     app.access.throttleFor(record);
-    return { channel, endpoint, actor: actorFor(identity, capabilities), rateHeaders };
+    return { actor: actorFor(identity, capabilities), rateHeaders };
   }
 }
 
+interface Checked {
+  actor: Actor;
+  /** The per-key limit's headers (name/value pairs), as the pipeline's limiter sets them. */
+  rateHeaders: string[];
+}
+
 /** A body of known length, whole (the lane only takes bodies the channel carries, 64 KiB at most). */
-function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // The client may have gone while the checks ran: no event would tell any more.
+    if (req.destroyed || req.readableAborted) {
+      reject(new Error('the client went away'));
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
+    let ended = false;
     req.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       size += chunk.length;
     });
     req.once('end', () => {
+      ended = true;
       if (size !== length) reject(new Error('the body ended short of its length'));
       else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
     req.once('error', reject);
-    req.once('aborted', () => reject(new Error('the client went away')));
+    req.once('close', () => {
+      if (!ended) reject(new Error('the client went away'));
+    });
   });
 }

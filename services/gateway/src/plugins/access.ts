@@ -101,6 +101,12 @@ export class AccessControl {
     return { record, capabilities: caps };
   }
 
+  /** Whether a request to the database is within its tenant's quota now (nothing is counted). */
+  withinQuota(record: DatabaseRecord): boolean {
+    const tenant = this.lookupTenant(record.tenantId);
+    return tenant === undefined || this.limiter.wouldAllow(tenant.id, tenant.quotas.requests_per_second);
+  }
+
   /** Counts a request to the database against its tenant's quota; throws RATE_LIMITED (nothing counted) when over it. */
   throttleFor(record: DatabaseRecord): void {
     this.throttle(this.lookupTenant(record.tenantId));

@@ -67,7 +67,9 @@ declare module 'fastify' {
      * Counts a request against the per-credential limit, in the same store as the limit of Fastify's routes;
      * undefined when the limit is off. Takes what the key generator reads of a request.
      */
-    platformRateLimit: ((request: { headers: IncomingMessage['headers']; url: string; ip: string }) => Promise<RateVerdict>) | undefined;
+    platformRateLimit:
+      | ((request: { headers: IncomingMessage['headers']; url: string; ip: string }, options?: { increment: boolean }) => Promise<RateVerdict>)
+      | undefined;
   }
 }
 
@@ -107,8 +109,8 @@ export const securityPlugin = fp(
       });
       // The same limiter, store and key as the routes' (the request needs only what limitKey and allowList read).
       const limiter = app.createRateLimit();
-      app.decorate('platformRateLimit', (request: { headers: IncomingMessage['headers']; url: string; ip: string }) =>
-        limiter({ ...request, routeOptions: {} } as unknown as FastifyRequest) as Promise<RateVerdict>,
+      app.decorate('platformRateLimit', (request: { headers: IncomingMessage['headers']; url: string; ip: string }, counting?: { increment: boolean }) =>
+        limiter({ ...request, routeOptions: {} } as unknown as FastifyRequest, counting) as Promise<RateVerdict>,
       );
     } else {
       app.decorate('platformRateLimit', undefined);

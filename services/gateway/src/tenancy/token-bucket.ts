@@ -4,6 +4,14 @@ export class TenantRateLimiter {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /** Whether `take` would let a request through now (nothing is taken). */
+  wouldAllow(tenantId: string, perSecond: number | null): boolean {
+    if (perSecond === null || perSecond <= 0) return true;
+    const bucket = this.buckets.get(tenantId);
+    if (bucket === undefined) return true;
+    return Math.min(perSecond, bucket.tokens + ((this.now() - bucket.at) / 1000) * perSecond) >= 1;
+  }
+
   /** Takes one request from the tenant's allowance; answers the seconds to wait when there is none left. */
   take(tenantId: string, perSecond: number | null): number {
     if (perSecond === null || perSecond <= 0) return 0;
