@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbForgeClient } from '@dbforge/client';
-import { RUNTIMES, removeTempDirs, startGateway, stopAllGateways, type RunningGateway } from '../support/gateway.js';
+import { RUNTIMES, removeTempDirs, startGateway, stopAllGateways, tempDir, type RunningGateway } from '../support/gateway.js';
 
 // The gateway's fast lane serves platform callers' SQL queries and batches outside Fastify's request pipeline, and
 // hands everything else to the pipeline before reading the body. These tests hold a gateway with the lane to one
@@ -95,6 +97,9 @@ describe.each(RUNTIMES)('the fast lane (%s runtime)', (runtime) => {
 
   it('answers every caller as the request pipeline does, and takes only what it can answer itself', async () => {
     const [lane, plain] = gateways;
+    // The lane's start-up probe (GET /health) is not counted as a request.
+    const metrics = await (await fetch(`${lane!.gw.url}/metrics`, { headers: { 'x-api-key': lane!.gw.apiKey } })).text();
+    expect(metrics).not.toMatch(/route="\/health"/);
     const before = await laneCount(lane!.gw);
     expect(await laneCount(plain!.gw)).toBe(0);
     for (const c of cases(db)) {
@@ -221,5 +226,82 @@ describe.each(RUNTIMES)('the fast lane (%s runtime)', (runtime) => {
     // Only the requests under the limit were the lane's.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect((await laneCount(gw)) - before).toBe(ok.length);
+  });
+});
+
+describe('the fast lane and a worker that cannot start (process runtime)', () => {
+  it('answers the failure once, as the pipeline does, without starting the worker a second time', async () => {
+    // A database whose worker never becomes ready: made with a real worker, then its gateway restarted with an entry
+    // that never answers, and a short start deadline.
+    const first = await startGateway({ runtime: 'process' });
+    await first.client.spawnDatabase('lane-dead');
+    await first.stop();
+    const entry = path.join(tempDir(), 'never-ready.mjs');
+    fs.writeFileSync(entry, 'setInterval(() => {}, 1000);\n');
+    const env = { DBFORGE_WORKER_ENTRY: entry, DBFORGE_WORKER_START_TIMEOUT_MS: '1500' };
+    const replies = [];
+    for (const lane of ['true', 'false']) {
+      const gw = await startGateway({ reuse: first, env: { ...env, DBFORGE_FAST_LANE: lane } });
+      const started = Date.now();
+      const reply = await fetch(`${gw.url}/api/db/lane-dead/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': gw.apiKey },
+        body: '{"sql":"SELECT 1"}',
+      });
+      const elapsed = Date.now() - started;
+      replies.push({ status: reply.status, code: reply.headers.get('x-dbforge-error-code'), body: (await reply.json()) as unknown });
+      // One start attempt (1.5 s), not two.
+      expect(elapsed, `lane ${lane}`).toBeLessThan(2900);
+      await gw.stop();
+    }
+    expect(replies[0]!.status).toBe(503);
+    expect(replies[0]).toEqual(replies[1]);
+  });
+});
+
+describe('the fast lane and a worker without a channel (process runtime)', () => {
+  it('hands its requests to the pipeline uncounted: limits and quotas count each request once', async () => {
+    // A worker that refuses the channel's upgrade (as an older worker image does): its requests go over HTTP.
+    const entry = path.join(tempDir(), 'no-channel.mjs');
+    const worker = path.resolve(import.meta.dirname, '../../services/worker/dist/server.js');
+    fs.writeFileSync(
+      entry,
+      "import http from 'node:http';\n" +
+        'const emit = http.Server.prototype.emit;\n' +
+        'http.Server.prototype.emit = function (event, request, socket, ...rest) {\n' +
+        "  if (event === 'upgrade' && request.url === '/_dbforge/channel') {\n" +
+        "    socket.end('HTTP/1.1 404 Not Found\\r\\nConnection: close\\r\\nContent-Length: 0\\r\\n\\r\\n');\n" +
+        '    return true;\n' +
+        '  }\n' +
+        '  return emit.call(this, event, request, socket, ...rest);\n' +
+        '};\n' +
+        `await import(${JSON.stringify(worker)});\n`,
+    );
+    const sequences = [];
+    for (const lane of ['true', 'false']) {
+      const gw = await startGateway({ runtime: 'process', env: { DBFORGE_WORKER_ENTRY: entry, DBFORGE_FAST_LANE: lane } });
+      await gw.client.request('POST', '/admin/tenants', { body: { id: 'nochan', name: 'no channel', quotas: { requests_per_second: 2 } } });
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const key = (await gw.client.request<{ secret: string }>('POST', '/admin/tenants/nochan/keys', { body: { name: 'k', scope: 'admin' } })).secret;
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await gw.client.withApiKey(key).spawnDatabase('nochan-db', { tenant: 'nochan' });
+      const before = await laneCount(gw).catch(() => 0);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const seen: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const reply = await fetch(`${gw.url}/api/db/nochan-db/query`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': key },
+          body: '{"sql":"SELECT 1 AS one"}',
+        });
+        await reply.arrayBuffer();
+        seen.push(`${reply.status} ${reply.headers.get('x-ratelimit-remaining')}`);
+      }
+      sequences.push(seen);
+      if (lane === 'true') expect((await laneCount(gw)) - before).toBe(0);
+      await gw.stop();
+    }
+    expect(sequences[0]!.slice(0, 2).every((s) => s.startsWith('200 '))).toBe(true);
+    expect(sequences[0]).toEqual(sequences[1]);
   });
 });

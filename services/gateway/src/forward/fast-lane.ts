@@ -6,6 +6,7 @@ import { toDbForgeError } from '@dbforge/server-kit';
 import { isEndUserToken, presentedKey } from '../plugins/auth.js';
 import { actorFor, type Actor } from '../plugins/access.js';
 import type { WorkerEndpoint } from '../runtime/types.js';
+import type { DatabaseRecord } from '../catalog/catalog.js';
 import type { WorkerChannel } from './channel.js';
 import { requestId } from '../request-id.js';
 import type { KnownCredentials } from '../auth/known-credentials.js';
@@ -13,6 +14,12 @@ import type { KnownCredentials } from '../auth/known-credentials.js';
 /** The requests the lane takes: a platform caller's SQL, by the exact path of its route (no query string). */
 const SQL_PATH = /^\/api\/db\/([^/?#]+)\/(query|batch)$/;
 const ROUTES = { query: '/api/db/:name/query', batch: '/api/db/:name/batch' } as const;
+
+/**
+ * The address the start-up probe comes from: no TCP peer has it, so the pipeline's stats and metrics can leave the
+ * probe out (a request nobody made).
+ */
+export const PROBE_ADDRESS = '0.0.0.0';
 
 /** Headers of one reply, not of every reply. */
 const PER_REPLY = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding', REQUEST_ID_HEADER]);
@@ -50,7 +57,7 @@ export class FastLane {
    * the lane then carry exactly those, whatever plugins the gateway has. Call once the gateway is ready.
    */
   async learnHeaders(): Promise<void> {
-    const probe = await this.app.inject({ method: 'GET', url: '/health' });
+    const probe = await this.app.inject({ method: 'GET', url: '/health', remoteAddress: PROBE_ADDRESS });
     const pairs: string[] = [];
     for (const [name, value] of Object.entries(probe.headers)) {
       if (value === undefined || PER_REPLY.has(name)) continue;
@@ -87,6 +94,7 @@ export class FastLane {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse, name: string, op: 'query' | 'batch', credential: string, fastify: Handler): Promise<void> {
+    const started = process.hrtime.bigint();
     const app = this.app;
     let checked: Checked | undefined;
     try {
@@ -99,13 +107,13 @@ export class FastLane {
       fastify(req, res);
       return;
     }
-    const started = process.hrtime.bigint();
     const id = requestId(req);
     const route = ROUTES[op];
     const log = this.log;
+    let rateHeaders: string[] = [];
     const answer = (status: number, extra: Record<string, string>, body: Buffer | Readable | undefined) => {
       // Flat name/value pairs: the pipeline's headers learnt at start, then this reply's own.
-      const headers = this.fixedHeaders.concat(checked.rateHeaders);
+      const headers = this.fixedHeaders.concat(rateHeaders);
       for (const key in extra) headers.push(key, extra[key]!);
       headers.push(REQUEST_ID_HEADER, id);
       // A whole body goes with its length (headers written ahead of the body would otherwise be chunked).
@@ -131,23 +139,36 @@ export class FastLane {
       if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
       answer(mapped.status, headers, Buffer.from(JSON.stringify(mapped.toEnvelope())));
     };
-    // From here the request is counted, as the pipeline counts it before it reaches the worker: a worker that can't
-    // start is answered here (starting it again from Fastify would double the wait).
+    // A client gone during the checks: no worker is started for it.
+    if (req.destroyed) return;
     let endpoint: WorkerEndpoint;
     let channel: WorkerChannel | undefined;
     try {
       endpoint = await app.databases.endpoint(name);
       channel = await app.forwarder.readyChannel(endpoint);
     } catch (error) {
-      fail(error);
+      // A worker that can't start: counted and answered here, as the pipeline would (from Fastify it would be started
+      // a second time).
+      const counted = await this.count(req, checked);
+      if (counted === undefined) fastify(req, res);
+      else {
+        rateHeaders = counted;
+        fail(error);
+      }
       return;
     }
+    // A worker without a usable channel (an older image, or one too busy to answer the upgrade) goes over HTTP, which
+    // only the pipeline does; nothing was counted yet. So does everything once the gateway is closing.
     if (channel === undefined || this.closing) {
-      // A worker without a usable channel (rare: an older image, or one too busy to answer the upgrade) goes over
-      // HTTP, which only the pipeline does; its limits count this request a second time.
       fastify(req, res);
       return;
     }
+    const counted = await this.count(req, checked);
+    if (counted === undefined) {
+      fastify(req, res);
+      return;
+    }
+    rateHeaders = counted;
     let body: Buffer;
     try {
       body = await readBody(req, Number(req.headers['content-length']));
@@ -165,8 +186,8 @@ export class FastLane {
   }
 
   /**
-   * What the pipeline checks before it sends a request on, or undefined (or a throw) when Fastify should answer it.
-   * Nothing is counted until every check has passed, so that a request handed to Fastify is counted once, there.
+   * What the pipeline checks before it sends a request on, without counting anything, or undefined (or a throw) when
+   * Fastify should answer it (a request handed to Fastify is then counted once, there).
    */
   private async check(req: IncomingMessage, name: string, credential: string): Promise<Checked | undefined> {
     const app = this.app;
@@ -175,18 +196,26 @@ export class FastLane {
     this.known.remember(credential);
     // A database the caller can't see or read: Fastify answers 404 or 403.
     const { record, capabilities } = app.access.databaseFor(identity, name, 'read', false);
-    const limiter = app.platformRateLimit;
-    const limitOf = { headers: req.headers, url: req.url ?? '', ip: req.socket.remoteAddress ?? '' };
     // Over the per-key limit, or the tenant over its quota: Fastify answers 429 (so a stopped worker is not woken).
-    if (limiter !== undefined && ((await limiter(limitOf, { increment: false })).remaining ?? 1) <= 0) return undefined;
+    const limiter = app.platformRateLimit;
+    if (limiter !== undefined && ((await limiter(limitRequest(req), { increment: false })).remaining ?? 1) <= 0) return undefined;
     if (!app.access.withinQuota(record) || this.closing) return undefined;
-    let rateHeaders: string[] = [];
-    if (limiter !== undefined) {
-      const verdict = await limiter(limitOf);
-      // Another request took the last of the allowance meanwhile: counted twice, but refused either way.
+    return { record, actor: actorFor(identity, capabilities) };
+  }
+
+  /**
+   * Counts the request against the per-key limit and its tenant's quota; answers the limit's headers, or undefined
+   * when a request of another client took the last of an allowance since the check (Fastify then answers the 429; the
+   * per-key limit counts this refused request twice).
+   */
+  private async count(req: IncomingMessage, checked: Checked): Promise<string[] | undefined> {
+    const app = this.app;
+    let headers: string[] = [];
+    if (app.platformRateLimit !== undefined) {
+      const verdict = await app.platformRateLimit(limitRequest(req));
       if (verdict.isExceeded === true) return undefined;
       if (!verdict.isAllowed) {
-        rateHeaders = [
+        headers = [
           'x-ratelimit-limit',
           String(verdict.max),
           'x-ratelimit-remaining',
@@ -196,15 +225,23 @@ export class FastLane {
         ];
       }
     }
-    app.access.throttleFor(record);
-    return { actor: actorFor(identity, capabilities), rateHeaders };
+    try {
+      app.access.throttleFor(checked.record);
+    } catch {
+      return undefined;
+    }
+    return headers;
   }
 }
 
+/** What the per-key limit reads of a request (its key generator and allow-list). */
+function limitRequest(req: IncomingMessage): { headers: IncomingMessage['headers']; url: string; ip: string } {
+  return { headers: req.headers, url: req.url ?? '', ip: req.socket.remoteAddress ?? '' };
+}
+
 interface Checked {
+  record: DatabaseRecord;
   actor: Actor;
-  /** The per-key limit's headers (name/value pairs), as the pipeline's limiter sets them. */
-  rateHeaders: string[];
 }
 
 /** A body of known length, whole (the lane only takes bodies the channel carries, 64 KiB at most). */

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import { WorkerHeaders } from '@dbforge/contracts';
 import { GatewayStatsCounter } from '../stats/gateway-stats.js';
 import { GatewayMetrics } from '../stats/metrics.js';
+import { PROBE_ADDRESS } from '../forward/fast-lane.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,6 +21,11 @@ export const observabilityPlugin = fp(
 
     // Hooks on the hot path take a callback: an async hook costs a promise per request.
     app.addHook('onResponse', (request, reply, done) => {
+      // The fast lane's start-up probe is no one's request.
+      if (request.raw.socket?.remoteAddress === PROBE_ADDRESS) {
+        done();
+        return;
+      }
       const route = request.routeOptions.url ?? '(unmatched)';
       const code = reply.getHeader(WorkerHeaders.errorCode);
       const errorCode = typeof code === 'string' ? code : undefined;
