@@ -119,16 +119,23 @@ export class FastLane {
       // A whole body goes with its length (headers written ahead of the body would otherwise be chunked).
       if (Buffer.isBuffer(body)) headers.push('content-length', String(body.length));
       // Counted once the reply has gone, as the pipeline counts (a client that left is not counted).
-      res.once('finish', () => {
+      const record = () => {
         const code = extra[WorkerHeaders.errorCode];
         app.stats.record(`POST ${route}`, status, code);
         app.metrics.observe('POST', route, status, Number(process.hrtime.bigint() - started) / 1e9, code);
         app.metrics.laneServed();
-      });
+      };
       res.writeHead(status, headers);
-      if (body === undefined || Buffer.isBuffer(body)) res.end(body);
-      // A spilled reply, streamed from the worker; a client that went away (even before this) lets go of it.
-      else pipeline(body, res, () => {});
+      if (body === undefined || Buffer.isBuffer(body)) {
+        // A whole reply is handed to the socket at once: answered unless the client had already left.
+        if (res.destroyed) return;
+        res.end(body);
+        record();
+      } else {
+        // A spilled reply, streamed from the worker; a client that went away (even before this) lets go of it.
+        res.once('finish', record);
+        pipeline(body, res, () => {});
+      }
     };
     const fail = (error: unknown) => {
       const mapped = toDbForgeError(error);
@@ -246,6 +253,16 @@ interface Checked {
 
 /** A body of known length, whole (the lane only takes bodies the channel carries, 64 KiB at most). */
 export function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
+  // Usually the whole body came with the head and is buffered already: taken as it is.
+  if (req.complete && req.readableLength === length && !req.destroyed) {
+    const whole = req.read(length) as Buffer | null;
+    if (whole !== null && whole.length === length) {
+      // Read to its end, as a stream read whole is (nothing is left to discard).
+      req.resume();
+      return Promise.resolve(whole);
+    }
+    if (whole !== null) req.unshift(whole);
+  }
   return new Promise((resolve, reject) => {
     // The client may have gone while the checks ran: no event would tell any more.
     if (req.destroyed || req.readableAborted) {
