@@ -64,8 +64,9 @@ export interface RateVerdict {
 declare module 'fastify' {
   interface FastifyInstance {
     /**
-     * Counts a request against the per-credential limit, in the same store as the limit of Fastify's routes;
-     * undefined when the limit is off. Takes what the key generator reads of a request.
+     * Counts a request against the per-credential limit (or, with `increment: false`, reads where it stands), in the
+     * same store as the limit of Fastify's routes; undefined when the limit is off. Takes what the key generator reads
+     * of a request.
      */
     platformRateLimit:
       | ((request: { headers: IncomingMessage['headers']; url: string; ip: string }, options?: { increment: boolean }) => Promise<RateVerdict>)
