@@ -127,6 +127,18 @@ describe.each(RUNTIMES)('data API (%s runtime)', (runtime) => {
       });
       expect(both.status).toBe(422);
       expect(both.body).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
+      // Every value of every set is checked, and a bad one is named by its place (nothing is applied).
+      for (const [sets, field] of [
+        [[[40, 1], [41, { amount: 2 }]], 'body.statements[0].param_sets[1][1]'],
+        [[[42, 1], 'oops'], 'body.statements[0].param_sets[1]'],
+      ] as const) {
+        const refused = await gw.client.raw('POST', `/api/db/${name}/batch`, {
+          body: { statements: [{ sql: 'INSERT INTO ledger (id, amount) VALUES (?, ?)', param_sets: sets }] },
+        });
+        expect(refused.status).toBe(422);
+        expect(refused.body).toMatchObject({ error: { code: 'VALIDATION_ERROR', details: { statement_index: 0 } } });
+        expect((refused.body as { detail: string }).detail).toContain(`${field} must be`);
+      }
       // At most 200,000 statements (each has a result in the reply); as many rows as the body holds in param_sets.
       const tooMany = await gw.client.raw('POST', `/api/db/${name}/batch`, {
         body: { statements: Array.from({ length: 200_001 }, (_, i) => ({ sql: 'INSERT INTO ledger (id, amount) VALUES (?, 1)', params: [1000 + i] })) },

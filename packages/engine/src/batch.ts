@@ -53,6 +53,9 @@ export function prepareStatement(statement: Statement, index: number): PreparedS
   // The request's own list when no set changed in binding (the common case: nothing is copied).
   let out: Bound[] | undefined;
   for (let j = 0; j < sets.length; j++) {
+    // The worker leaves the sets to this check (BatchBodyWireSchema): a list of values, or an object of named ones.
+    const set: unknown = sets[j];
+    if (!Array.isArray(set) && !isRecord(set)) throw badParam(`${path}[${j}]`, 'must be a list of values, or an object of named values');
     const bound = normaliseParams(sets[j], path, j);
     if (out === undefined && bound !== sets[j]) out = sets.slice(0, j) as Bound[];
     if (out !== undefined) out.push(bound);

@@ -120,6 +120,13 @@ describe.each(['sqlite', 'duckdb'] as const)('%s adapter', (engine) => {
     const bad = await failure(db.batch([{ sql: 'INSERT INTO t (id, v) VALUES (?, ?)', param_sets: [[5002, 'x'], [5003, Infinity]] }]));
     expect(bad.code).toBe('VALIDATION_ERROR');
     expect(bad.message).toMatch(/param_sets\[1\]\[1\] must be a finite number/);
+    // The worker leaves parameter sets to the engine: every set and every value is checked, by its place.
+    const notASet = await failure(db.batch([{ sql: 'INSERT INTO t (id) VALUES (?)', param_sets: [[5004], 'oops' as never] }]));
+    expect(notASet.code).toBe('VALIDATION_ERROR');
+    expect(notASet.message).toMatch(/param_sets\[1\] must be a list of values, or an object of named values/);
+    const objectValue = await failure(db.batch([{ sql: 'INSERT INTO t (id, v) VALUES (?, ?)', param_sets: [[5005, 'x'], [5006, { nested: 1 } as never]] }]));
+    expect(objectValue.code).toBe('VALIDATION_ERROR');
+    expect(objectValue.message).toMatch(/param_sets\[1\]\[1\] must be a string, a number, a boolean or null/);
 
     // Sets that bind as they are and sets that need converting (booleans), mixed in one statement, and named sets.
     await db.batch([

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  BatchBodySchema,
+  BatchBodyWireSchema,
   DbForgeError,
   Errors,
   QueryBodySchema,
@@ -95,7 +95,7 @@ function validatorsNow(): NonNullable<typeof validators> {
   const compile = (schema: object, httpPart: string, url: string) => validatorCompiler({ schema, httpPart, method: 'POST', url }) as unknown as ValidateFunction;
   validators ??= {
     query: compile(QueryBodySchema, 'body', '/api/db/:name/query'),
-    batch: compile(BatchBodySchema, 'body', '/api/db/:name/batch'),
+    batch: compile(BatchBodyWireSchema, 'body', '/api/db/:name/batch'),
     resource: compile(ResourceParamsSchema, 'params', '/api/db/:name/resources/:resource'),
     record: compile(RecordParamsSchema, 'params', '/api/db/:name/resources/:resource/:id'),
   };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
-  BatchBodySchema,
+  BatchBodyWireSchema,
   CreateTableBodySchema,
   DatabaseParamsSchema,
   DbForgeError,
@@ -66,8 +66,9 @@ export const dataRoutes: FastifyPluginAsync<DataRoutesOptions> = async (fastify,
     return reply.type('application/json').send(json(payload));
   });
 
-  app.post('/api/db/:name/batch', { schema: { params: DatabaseParamsSchema, body: BatchBodySchema } }, async (request, reply) => {
-    const payload = await runBatch(adapter, request.body, actorOf(request), changeContext(request, 'sql'));
+  app.post('/api/db/:name/batch', { schema: { params: DatabaseParamsSchema, body: BatchBodyWireSchema } }, async (request, reply) => {
+    // Its parameter sets are checked by the engine as it binds them (BatchBodyWireSchema).
+    const payload = await runBatch(adapter, request.body as BatchBody, actorOf(request), changeContext(request, 'sql'));
     return reply.type('application/json').send(json(payload));
   });
 
