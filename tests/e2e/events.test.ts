@@ -1,22 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DbForgeApiError, type ChangeEventBody, type DbForgeClient } from '@dbforge/client';
-import { RUNTIMES, removeTempDirs, startGateway, stopAllGateways, uniqueName, waitFor, type RunningGateway } from '../support/gateway.js';
+import { type ChangeEventBody, type DbForgeClient } from '@dbforge/client';
+import { RUNTIMES, failure, removeTempDirs, startGateway, stopAllGateways, uniqueName, waitFor, type RunningGateway } from '../support/gateway.js';
 
 afterAll(async () => {
   await stopAllGateways();
   removeTempDirs();
 });
-
-async function failure(promise: Promise<unknown>): Promise<DbForgeApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DbForgeApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const CUSTOMERS = `
 resource: customers

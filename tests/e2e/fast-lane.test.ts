@@ -27,6 +27,24 @@ async function laneCount(gw: RunningGateway): Promise<number> {
   return Number(match[1]);
 }
 
+/** Past the current second: a fresh window for the per-key limit and a refilled tenant bucket. */
+const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1100));
+
+/** `count` point queries one after the other with `key`: each reply's status and the key's remaining allowance. */
+async function allowances(gw: RunningGateway, db: string, key: string, count: number): Promise<string[]> {
+  const seen: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const reply = await fetch(`${gw.url}/api/db/${db}/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body: '{"sql":"SELECT 1 AS one"}',
+    });
+    await reply.arrayBuffer();
+    seen.push(`${reply.status} ${reply.headers.get('x-ratelimit-remaining')}`);
+  }
+  return seen;
+}
+
 interface Case {
   label: string;
   /** Which credential: a key by its role in the setup, none, or a literal header value. */
@@ -149,21 +167,10 @@ describe.each(RUNTIMES)('the fast lane (%s runtime)', (runtime) => {
       await gw.client.request('POST', '/admin/tenants', { body: { id: 'lane-q', name: 'quota', quotas: { requests_per_second: 1 } } });
       // One request per second for the tenant, its setup included.
       const key = await createKey(gw.client, 'lane-q', { scope: 'admin' });
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await nextSecond();
       await gw.client.withApiKey(key).spawnDatabase('lane-q-db', { tenant: 'lane-q' });
-      // A fresh window of the tenant's bucket and of the key's limit, then five calls at once.
-      await new Promise((resolve) => setTimeout(resolve, 1100));
-      const seen: string[] = [];
-      for (let i = 0; i < 5; i++) {
-        const reply = await fetch(`${gw.url}/api/db/lane-q-db/query`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-api-key': key },
-          body: '{"sql":"SELECT 1 AS one"}',
-        });
-        await reply.arrayBuffer();
-        seen.push(`${reply.status} ${reply.headers.get('x-ratelimit-remaining')}`);
-      }
-      sequences.push(seen);
+      await nextSecond();
+      sequences.push(await allowances(gw, 'lane-q-db', key, 5));
     }
     expect(sequences[0]![0]).toMatch(/^200 /);
     expect(sequences[0]!.slice(1).every((s) => s.startsWith('429 '))).toBe(true);
@@ -207,7 +214,7 @@ describe.each(RUNTIMES)('the fast lane (%s runtime)', (runtime) => {
     await gw.client.spawnDatabase('limited');
     const before = await laneCount(gw);
     // The next second's window (the calls above count too), then more than the limit at once.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await nextSecond();
     const replies = await Promise.all(
       Array.from({ length: 12 }, () =>
         fetch(`${gw.url}/api/db/limited/query`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.apiKey }, body: '{"sql":"SELECT 1 AS one"}' }),
@@ -224,7 +231,7 @@ describe.each(RUNTIMES)('the fast lane (%s runtime)', (runtime) => {
     expect(refusal.error.code).toBe('RATE_LIMITED');
     expect(limited[0]!.headers.get('retry-after')).toMatch(/^\d+$/);
     // Only the requests under the limit were the lane's.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await nextSecond();
     expect((await laneCount(gw)) - before).toBe(ok.length);
   });
 });
@@ -281,23 +288,13 @@ describe('the fast lane and a worker without a channel (process runtime)', () =>
     for (const lane of ['true', 'false']) {
       const gw = await startGateway({ runtime: 'process', env: { DBFORGE_WORKER_ENTRY: entry, DBFORGE_FAST_LANE: lane } });
       await gw.client.request('POST', '/admin/tenants', { body: { id: 'nochan', name: 'no channel', quotas: { requests_per_second: 2 } } });
-      await new Promise((resolve) => setTimeout(resolve, 1100));
-      const key = (await gw.client.request<{ secret: string }>('POST', '/admin/tenants/nochan/keys', { body: { name: 'k', scope: 'admin' } })).secret;
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await nextSecond();
+      const key = await createKey(gw.client, 'nochan', { scope: 'admin' });
+      await nextSecond();
       await gw.client.withApiKey(key).spawnDatabase('nochan-db', { tenant: 'nochan' });
-      const before = await laneCount(gw).catch(() => 0);
-      await new Promise((resolve) => setTimeout(resolve, 1100));
-      const seen: string[] = [];
-      for (let i = 0; i < 4; i++) {
-        const reply = await fetch(`${gw.url}/api/db/nochan-db/query`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-api-key': key },
-          body: '{"sql":"SELECT 1 AS one"}',
-        });
-        await reply.arrayBuffer();
-        seen.push(`${reply.status} ${reply.headers.get('x-ratelimit-remaining')}`);
-      }
-      sequences.push(seen);
+      const before = await laneCount(gw);
+      await nextSecond();
+      sequences.push(await allowances(gw, 'nochan-db', key, 4));
       if (lane === 'true') expect((await laneCount(gw)) - before).toBe(0);
       await gw.stop();
     }

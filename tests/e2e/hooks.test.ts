@@ -4,8 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DbForgeApiError } from '@dbforge/client';
-import { ROOT, RUNTIMES, killWorker, removeTempDirs, startGateway, stopAllGateways, uniqueName, waitFor, type RunningGateway } from '../support/gateway.js';
+import { ROOT, RUNTIMES, failure, killWorker, removeTempDirs, startGateway, stopAllGateways, uniqueName, waitFor, type RunningGateway } from '../support/gateway.js';
 
 /** A webhook receiver on loopback: records every call, checks its signature, answers as the test says. */
 interface Call {
@@ -90,16 +89,6 @@ hooks:
   after_create: order_created
   after_update: [order_created]
 `;
-
-async function failure(promise: Promise<unknown>): Promise<DbForgeApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DbForgeApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const HOOK_ENV = { DBFORGE_HOOK_TIMEOUT_MS: '1000', DBFORGE_HOOK_RETRY_BASE_MS: '200', DBFORGE_HOOK_SWEEP_INTERVAL_MS: '500' };
 

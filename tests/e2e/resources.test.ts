@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DbForgeApiError, type DbForgeClient, type ResourceRecord } from '@dbforge/client';
-import { ROOT, RUNTIMES, removeTempDirs, startGateway, stopAllGateways, uniqueName, type RunningGateway } from '../support/gateway.js';
+import { type DbForgeClient, type ResourceRecord } from '@dbforge/client';
+import { ROOT, RUNTIMES, failure, removeTempDirs, startGateway, stopAllGateways, uniqueName, type RunningGateway } from '../support/gateway.js';
 
 afterAll(async () => {
   await stopAllGateways();
@@ -11,16 +11,6 @@ afterAll(async () => {
 
 const ENGINES = ['sqlite', 'duckdb'] as const;
 const example = (name: string) => fs.readFileSync(path.join(ROOT, 'examples', `${name}.yaml`), 'utf8');
-
-async function failure(promise: Promise<unknown>): Promise<DbForgeApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DbForgeApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function fresh(client: DbForgeClient, engine: string, yaml: string, prefix: string) {
   const name = uniqueName(prefix);

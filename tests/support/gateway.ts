@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DbForgeClient } from '@dbforge/client';
+import { DbForgeApiError, DbForgeClient } from '@dbforge/client';
 import { docker, removeNamespace } from './docker.js';
 import { testRuntimes } from './runtimes.js';
 
@@ -175,4 +175,15 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs 
 
 export function uniqueName(prefix = 'db'): string {
   return `${prefix}-${crypto.randomBytes(4).toString('hex')}`;
+}
+
+/** The API error a call is refused with; fails the test when the call succeeds or fails with anything else. */
+export async function failure(promise: Promise<unknown>): Promise<DbForgeApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DbForgeApiError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
 }

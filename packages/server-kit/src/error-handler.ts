@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DbForgeError, ErrorEnvelopeSchema, Errors, WorkerHeaders, type ErrorCode } from '@dbforge/contracts';
 import { addSharedSchema, problemsFromAjv } from './validation.js';
 
@@ -69,9 +69,24 @@ export function toDbForgeError(error: unknown, options: ErrorHandlerOptions = {}
   return Errors.internal(error);
 }
 
+/** The seconds an error asks the caller to wait (`details.retry_after_seconds`), for `Retry-After`. */
+export function retryAfterOf(error: DbForgeError): number | undefined {
+  const seconds = (error.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+  return typeof seconds === 'number' ? seconds : undefined;
+}
+
+/**
+ * Logs a failed request as every path of every service does: a 5xx as an error with its cause, anything else as
+ * information with its code and message. `fields` say which request it was.
+ */
+export function logFailure(log: FastifyBaseLogger, error: unknown, mapped: DbForgeError, fields: Record<string, unknown>): void {
+  if (mapped.status >= 500) log.error({ err: error, ...fields }, 'request failed');
+  else log.info({ code: mapped.code, ...fields }, mapped.message);
+}
+
 export function sendError(reply: FastifyReply, error: DbForgeError): FastifyReply {
-  const retryAfter = (error.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
-  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+  const retryAfter = retryAfterOf(error);
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply.code(error.status).header(WorkerHeaders.errorCode, error.code).type('application/json').send(error.toEnvelope());
 }
 
@@ -84,12 +99,7 @@ export const errorHandlerPlugin = fp(
     app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
       const mapped = toDbForgeError(error, options);
       // The path only: query strings carry filter values, which may be personal data (fields marked pii).
-      const url = request.url.split('?')[0];
-      if (mapped.status >= 500) {
-        request.log.error({ err: error, method: request.method, url }, 'request failed');
-      } else {
-        request.log.info({ code: mapped.code, method: request.method, url }, mapped.message);
-      }
+      logFailure(request.log, error, mapped, { method: request.method, url: request.url.split('?')[0] });
       return sendError(reply, mapped);
     });
 

@@ -1,5 +1,5 @@
 export { validatorCompiler, addSharedSchema, problemsFromAjv } from './validation.js';
-export { errorHandlerPlugin, toDbForgeError, sendError, type ErrorHandlerOptions } from './error-handler.js';
+export { errorHandlerPlugin, logFailure, retryAfterOf, toDbForgeError, sendError, type ErrorHandlerOptions } from './error-handler.js';
 export { jsonBodyPlugin, parseJsonBody } from './json-body.js';
 export { loggerOptions, requestLogController, LOG_LEVELS, type LogLevel } from './logger.js';
 export { readConfig, LogLevelSchema, type EnvSpec } from './config.js';

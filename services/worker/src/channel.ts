@@ -22,9 +22,11 @@ import {
   FrameError,
   FrameReader,
   FrameWriter,
+  logFailure,
   parseJsonBody,
   RECORD_OPERATION_METHODS,
   problemsFromAjv,
+  retryAfterOf,
   toDbForgeError,
   validatorCompiler,
   type ChannelReplyHeader,
@@ -280,12 +282,10 @@ async function handle(
     send({ id: header.id, status: 200 }, JSON.stringify(payload));
   } catch (error) {
     const mapped = toDbForgeError(error, { limits: { maxBodyBytes: options.maxBodyBytes } });
-    const log = options.log.child({ reqId: header.requestId });
-    if (mapped.status >= 500) log.error({ err: error, op: header.op }, 'request failed');
-    else log.info({ code: mapped.code, op: header.op }, mapped.message);
-    const retryAfter = (mapped.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+    logFailure(options.log.child({ reqId: header.requestId }), error, mapped, { op: header.op });
+    const retryAfter = retryAfterOf(mapped);
     send(
-      { id: header.id, status: mapped.status, code: mapped.code, ...(typeof retryAfter === 'number' ? { retryAfter } : {}) },
+      { id: header.id, status: mapped.status, code: mapped.code, ...(retryAfter !== undefined ? { retryAfter } : {}) },
       JSON.stringify(mapped.toEnvelope()),
     );
     if (options.onFatal && (isFatalDuckDbError(error) || isFatalDuckDbError((error as { cause?: unknown }).cause))) {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline, type Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { isValidDatabaseName, REQUEST_ID_HEADER, WorkerHeaders } from '@dbforge/contracts';
-import { toDbForgeError } from '@dbforge/server-kit';
+import { logFailure, retryAfterOf, toDbForgeError } from '@dbforge/server-kit';
 import { isEndUserToken, presentedKey } from '../plugins/auth.js';
 import { actorFor, type Actor } from '../plugins/access.js';
 import type { WorkerEndpoint } from '../runtime/types.js';
@@ -139,11 +139,10 @@ export class FastLane {
     };
     const fail = (error: unknown) => {
       const mapped = toDbForgeError(error);
-      if (mapped.status >= 500) log.error({ err: error, reqId: id, method: 'POST', url: req.url }, 'request failed');
-      else log.info({ reqId: id, code: mapped.code, method: 'POST', url: req.url }, mapped.message);
-      const retryAfter = (mapped.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+      logFailure(log, error, mapped, { reqId: id, method: 'POST', url: req.url });
+      const retryAfter = retryAfterOf(mapped);
       const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', [WorkerHeaders.errorCode]: mapped.code };
-      if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
+      if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
       answer(mapped.status, headers, Buffer.from(JSON.stringify(mapped.toEnvelope())));
     };
     // A client gone during the checks: no worker is started for it.

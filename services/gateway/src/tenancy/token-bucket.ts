@@ -4,21 +4,22 @@ export class TenantRateLimiter {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /** The tokens of a tenant's bucket at `now` (a full bucket for a tenant not seen yet). */
+  private tokens(tenantId: string, perSecond: number, now: number): number {
+    const bucket = this.buckets.get(tenantId);
+    return bucket === undefined ? perSecond : Math.min(perSecond, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+  }
+
   /** Whether `take` would let a request through now (nothing is taken). */
   wouldAllow(tenantId: string, perSecond: number | null): boolean {
-    if (perSecond === null || perSecond <= 0) return true;
-    const bucket = this.buckets.get(tenantId);
-    if (bucket === undefined) return true;
-    return Math.min(perSecond, bucket.tokens + ((this.now() - bucket.at) / 1000) * perSecond) >= 1;
+    return perSecond === null || perSecond <= 0 || this.tokens(tenantId, perSecond, this.now()) >= 1;
   }
 
   /** Takes one request from the tenant's allowance; answers the seconds to wait when there is none left. */
   take(tenantId: string, perSecond: number | null): number {
     if (perSecond === null || perSecond <= 0) return 0;
     const now = this.now();
-    const bucket = this.buckets.get(tenantId) ?? { tokens: perSecond, at: now };
-    bucket.tokens = Math.min(perSecond, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
-    bucket.at = now;
+    const bucket = { tokens: this.tokens(tenantId, perSecond, now), at: now };
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       this.buckets.set(tenantId, bucket);
