@@ -4,7 +4,8 @@
 //
 // The 100,000-row batch is timed BENCH_BATCH_RUNS times on each side (in-process and through the API, each run into
 // the same table) and each side is reported by its median run; the API's first run, on a fresh worker, is reported
-// beside it.
+// beside it. A bulk insert's events are written out after it (while the worker is idle, or by the first read of the
+// log): a read of the log right after the last run writes them all out, and is timed with the runs in an all-in rate.
 //
 // Environment: BENCH_BATCH_ROWS (100000), BENCH_BATCH_RUNS (5), BENCH_SINGLE_INSERTS (5000), BENCH_WRITE_CONNECTIONS
 // (64), DBFORGE_SQLITE_SYNCHRONOUS as the gateway reads it (FULL by default).
@@ -113,6 +114,14 @@ try {
   const batchTimes = await timedRuns(bulkBatch('writes'));
   const batchRate = BATCH_ROWS / median(batchTimes);
   const batchFirstRate = BATCH_ROWS / batchTimes[0];
+  // A bulk insert's events are reserved with it and written out while the worker is idle, or by the first read of the
+  // log, whichever comes first (docs/ARCHITECTURE.md, "Bulk inserts and the event log"). Read at once after the last
+  // batch, the log writes out the events of every run here: timed, and counted with the batches in the all-in rate.
+  const readStart = process.hrtime.bigint();
+  const firstPage = await gw.call('GET', '/api/db/writes/events?table=items&limit=1');
+  const writeOut = seconds(readStart);
+  if (firstPage.data?.[0]?.after?.name !== 'item 0') throw new Error(`the first event is not the first row's: ${JSON.stringify(firstPage).slice(0, 300)}`);
+  const batchAllInRate = (BATCH_RUNS * BATCH_ROWS) / (batchTimes.reduce((a, b) => a + b, 0) + writeOut);
 
   // The same rows as a list of statement objects, one per row (the form the batch had first; not a target).
   const statements = paramSets.map((params) => ({ sql: INSERT, params }));
@@ -148,6 +157,11 @@ try {
     [`in-process better-sqlite3, one transaction (median of ${BATCH_RUNS})`, base.batchRate, 1],
     [`API, one batch call (${BATCH_ROWS} rows as param_sets; median of ${BATCH_RUNS})`, batchRate, batchRate / base.batchRate],
     ['API, the same, the first call (a fresh worker)', batchFirstRate, batchFirstRate / base.batchRate],
+    [
+      `API, the ${BATCH_RUNS} batch calls and then a read of the event log that writes their ${BATCH_RUNS * BATCH_ROWS} events out (${Math.round(writeOut * 1000)} ms)`,
+      batchAllInRate,
+      batchAllInRate / base.batchRate,
+    ],
     ['API, the same rows as a statement object each', batchListRate, batchListRate / base.batchRate],
     [`API, the param_sets batch with the event log off (median of ${BATCH_RUNS})`, batchNoLogRate, batchNoLogRate / base.batchRate],
     ['in-process better-sqlite3, a transaction per row', base.singleRate, 1],

@@ -201,6 +201,51 @@ describe.each(RUNTIMES)('event log and realtime (%s runtime)', (runtime) => {
     for (const s of [...subscribers, resumed]) s.close();
   }, 180_000);
 
+  it("records a bulk insert's rows like any other: one event each, in order, to subscribers and in the log", async () => {
+    const name = uniqueName('bulk');
+    await gw.client.spawnDatabase(name);
+    const db = gw.client.db(name);
+    await db.execute('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER)');
+    // This suite's subscribers may hold 64 KiB: a reader cut off as too slow resumes where it was, as clients do.
+    let subscriber = new Subscriber(db.realtimeUrl({ resource: 'items' }), gw.apiKey);
+    await subscriber.ready;
+    const received: ChangeEventBody[] = [];
+    const rows = 1500;
+    const param_sets = Array.from({ length: rows }, (_, i) => [`item ${i + 1}`, i]);
+    await db.batch([{ sql: 'INSERT INTO items (name, qty) VALUES (?, ?)', param_sets }]);
+    await db.execute('UPDATE items SET qty = -1 WHERE id = 700');
+    await waitFor(
+      async () => {
+        if (received.length + subscriber.events.length >= rows + 1) return true;
+        if (subscriber.closed?.code === 4008) {
+          received.push(...subscriber.events);
+          subscriber = new Subscriber(db.realtimeUrl({ resource: 'items', lastEventId: received.at(-1)!.id }), gw.apiKey);
+          await subscriber.ready;
+        }
+        return undefined;
+      },
+      30_000,
+      'every event of the bulk insert',
+    );
+    const events = [...received, ...subscriber.events];
+    expect(inOrderOnce(events)).toBe(true);
+    expect(events.slice(0, rows).map((e) => [e.op, e.record_id])).toEqual(param_sets.map((_, i) => ['create', String(i + 1)]));
+    expect(events[699]!.after).toEqual({ id: 700, name: 'item 700', qty: 699 });
+    expect(events[rows]).toMatchObject({ op: 'update', record_id: '700', before: { qty: 699 }, after: { qty: -1 } });
+    // The log tells the same, page by page, and by record.
+    const ids: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await db.events({ resource: 'items', limit: 1000, ...(cursor ? { cursor } : {}) });
+      ids.push(...page.data.map((e) => e.id));
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    expect(ids).toEqual(events.map((e) => e.id));
+    const history = (await db.events({ resource: 'items', record: '700', limit: 10 })).data;
+    expect(history.map((e) => [e.op, e.before?.qty ?? null, e.after?.qty])).toEqual([['create', null, 699], ['update', 699, -1]]);
+    subscriber.close();
+  });
+
   it('authenticates the WebSocket upgrade like every /api route', async () => {
     const name = uniqueName('rta');
     await gw.client.spawnDatabase(name);

@@ -8,6 +8,7 @@ export { jsonInteger } from './values.js';
 export * from './resources/index.js';
 export * from './events/types.js';
 export { EventLog, rowToEvent, type EventQuery, type EventPage, type StateAt } from './events/event-log.js';
+export { BULK_MIN_SETS, BULK_STEP_EVENTS } from './events/bulk-inserts.js';
 export { appendEvents, EVENTS_TABLE } from './events/schema.js';
 export { namesReservedObject } from './events/reserved-writes.js';
 export { DatabaseUsers, USERS_TABLE, SESSIONS_TABLE, type DatabaseUser, type Session } from './users/users.js';

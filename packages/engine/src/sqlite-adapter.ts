@@ -5,6 +5,7 @@ import { DbForgeError, Defaults, ENGINE_CAPABILITIES, Errors, isReservedTableNam
 import type { ColumnDefinition, SqlParams, TableColumn, TableDetail, TableSummary } from '@dbforge/contracts';
 import { assertSqliteSessionStatement, assertStatementAllowed, leadingWords } from './sql-guard.js';
 import { SqliteCapture } from './events/sqlite-capture.js';
+import { BULK_IDLE_MS, BULK_STEP_EVENTS, BulkInserts } from './events/bulk-inserts.js';
 import { eventLogDdl } from './events/schema.js';
 import { namesReservedObject, reservedWriteRefused } from './events/reserved-writes.js';
 import type { CaptureConfig, ChangeContext } from './events/types.js';
@@ -42,7 +43,17 @@ interface StatementMeta {
   ddl: boolean;
   /** It can't run inside a transaction (VACUUM) or must not (PRAGMA settings of the connection). */
   standalone: boolean;
+  /** It names the event log: pending bulk events are written out before it runs. */
+  events: boolean;
+  /**
+   * It may replace rows (`OR REPLACE`, `REPLACE INTO`): SQLite removes a replaced row without its delete trigger, so
+   * pending bulk events are written out before it runs (the word anywhere counts, the replace() function included).
+   */
+  replaces: boolean;
 }
+
+const NAMES_EVENT_LOG = /_dbforge_events/i;
+const NAMES_REPLACE = /replace/i;
 
 const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'REPLACE', 'WITH', 'SELECT', 'VALUES']);
 
@@ -72,7 +83,13 @@ function statementMeta(sql: string): StatementMeta {
   let words = leadingWords(sql, 3);
   if (words[0] === 'EXPLAIN') words = words[1] === 'QUERY' ? words.slice(3) : words.slice(1);
   const first = words[0] ?? '';
-  return { reserved: namesReservedObject(sql), ddl: !DML.has(first), standalone: first === 'VACUUM' || first === 'PRAGMA' };
+  return {
+    reserved: namesReservedObject(sql),
+    ddl: !DML.has(first),
+    standalone: first === 'VACUUM' || first === 'PRAGMA',
+    events: NAMES_EVENT_LOG.test(sql),
+    replaces: NAMES_REPLACE.test(sql),
+  };
 }
 
 const ROWS_CONTEXT: ChangeContext = { actor: { id: 'admin', roles: ['admin'] }, source: 'rows' };
@@ -158,6 +175,11 @@ export class SqliteAdapter implements DatabaseAdapter {
   private readonly cache = new Map<string, Stmt>();
   private readonly metas = new Map<string, StatementMeta>();
   private readonly capture: SqliteCapture;
+  private readonly bulk: BulkInserts;
+  /** A bulk insert ran since the last catch-up was planned: its events are written out once the database is idle. */
+  private bulkWritten = false;
+  private catchUp: NodeJS.Timeout | undefined;
+  private lastWriteAt = 0;
   private readonly listeners: (() => void)[] = [];
   private quotaBytes: number | null = null;
   /**
@@ -193,6 +215,9 @@ export class SqliteAdapter implements DatabaseAdapter {
     for (const sql of eventLogDdl('sqlite')) this.db.prepare(sql).run();
     this.capture = new SqliteCapture(this.db);
     this.capture.enabled = options.eventLog ?? true;
+    this.bulk = new BulkInserts(this.db, this.capture, this.quotaBytes !== null);
+    this.bulkWritten = this.bulk.pending();
+    if (this.bulkWritten) this.planCatchUp(BULK_IDLE_MS);
     this.schemaVersion = this.db.prepare('PRAGMA schema_version').pluck() as Database.Statement<[], number>;
   }
 
@@ -208,8 +233,52 @@ export class SqliteAdapter implements DatabaseAdapter {
     this.capture.configure(config);
   }
 
+  /**
+   * Writes out the events of bulk inserts before a statement that reads the event log, may change the schema or may
+   * replace rows (see events/bulk-inserts.ts), in the open transaction or in one of its own.
+   */
+  private beforeStatement(sql: string): void {
+    const meta = this.meta(sql);
+    if ((meta.ddl || meta.events || meta.replaces) && this.bulk.pending()) this.bulk.settle();
+  }
+
+  /** The newest event id, bulk inserts' reserved ids included, without writing their events out. */
+  async latestEventId(): Promise<number> {
+    while (this.txOpen !== null) await this.txOpen;
+    this.settle();
+    return this.bulk.latestId();
+  }
+
   private committed(): void {
+    this.lastWriteAt = performance.now();
+    if (this.bulkWritten && this.catchUp === undefined) this.planCatchUp(BULK_IDLE_MS);
     for (const listener of this.listeners) listener();
+  }
+
+  /**
+   * Writes out pending bulk events while the database is idle (no write for BULK_IDLE_MS), a step at a time, each in a
+   * transaction of its own, so that requests in between wait one step at most.
+   */
+  private planCatchUp(delay: number): void {
+    this.bulkWritten = false;
+    this.catchUp = setTimeout(() => {
+      this.catchUp = undefined;
+      if (!this.db.open) return;
+      const quiet = performance.now() - this.lastWriteAt;
+      if (quiet < BULK_IDLE_MS || this.txOpen !== null || this.group !== null) {
+        this.planCatchUp(Math.max(10, BULK_IDLE_MS - quiet));
+        return;
+      }
+      let more: boolean;
+      try {
+        more = this.bulk.step(BULK_STEP_EVENTS);
+      } catch {
+        // A full disk, say: the next read of the log writes them out or answers why it can't.
+        more = false;
+      }
+      if (more) this.planCatchUp(0);
+    }, delay);
+    this.catchUp.unref();
   }
 
   private meta(sql: string): StatementMeta {
@@ -227,6 +296,7 @@ export class SqliteAdapter implements DatabaseAdapter {
    * followed by a trigger sync when it changed the schema (so that a table made by a batch is captured at once).
    */
   private runGuarded(sql: string, bound: BindValue[] | Record<string, BindValue>, readOnly = false): StatementResult {
+    this.beforeStatement(sql);
     const meta = this.writeMeta(sql);
     const result = this.runStatement(sql, bound, readOnly);
     this.afterWrite(meta);
@@ -257,7 +327,16 @@ export class SqliteAdapter implements DatabaseAdapter {
   private runMany(sql: string, sets: Bound[], readOnly = false): StatementResult {
     const stmt = this.prepare(sql);
     if (readOnly && !stmt.readonly) throw readOnlyRefusal();
+    this.beforeStatement(sql);
     const meta = this.writeMeta(sql);
+    const target = stmt.reader ? undefined : this.bulk.target(sql, sets.length);
+    if (target !== undefined) {
+      const out = this.bulk.insert(stmt, sets, target);
+      this.bulkWritten = true;
+      if (out.failedAt !== undefined) throw new ParamSetFailure(out.error, { index: out.failedAt, total: sets.length });
+      const rowid = out.rowid;
+      return { kind: 'exec', rowsAffected: out.changes, lastInsertRowid: typeof rowid === 'number' ? rowid : jsonInteger(rowid) };
+    }
     let j = 0;
     let result: StatementResult;
     try {
@@ -498,6 +577,7 @@ export class SqliteAdapter implements DatabaseAdapter {
       if (stmt.readonly && !stmt.reader) assertSqliteSessionStatement(sql);
       if (stmt.readonly || options.readOnly) {
         this.settle();
+        this.beforeStatement(sql);
         return this.runStatement(sql, bound, options.readOnly);
       }
       const meta = this.meta(sql);
@@ -507,6 +587,7 @@ export class SqliteAdapter implements DatabaseAdapter {
         this.capture.ensureReady();
         const pending = this.joinGroup(() =>
           this.capture.withContext(options.context, true, () => {
+            this.beforeStatement(sql);
             const out = this.runStatement(sql, bound);
             if (meta.ddl && this.capture.schemaChanged()) this.capture.sync(true);
             return out;
@@ -518,12 +599,14 @@ export class SqliteAdapter implements DatabaseAdapter {
       this.capture.ensureReady();
       const result = this.capture.withContext(options.context, true, () => {
         if (meta.standalone) {
+          this.beforeStatement(sql);
           const out = this.runStatement(sql, bound);
           if (this.capture.schemaChanged()) this.capture.sync(false);
           return out;
         }
         // A write is its own transaction, so that its events (and the triggers of a table it creates) commit with it.
         return this.db.transaction(() => {
+          this.beforeStatement(sql);
           const out = this.runStatement(sql, bound);
           if (meta.ddl && this.capture.schemaChanged()) this.capture.sync(true);
           return out;
@@ -748,6 +831,7 @@ export class SqliteAdapter implements DatabaseAdapter {
     while (this.txOpen !== null) await this.txOpen;
     this.settle();
     try {
+      if (NAMES_EVENT_LOG.test(sql) && this.bulk.pending()) this.bulk.settle();
       const rows = this.prepare(sql).all(sqliteValues(params));
       for (const row of rows) jsonSafeRow(row);
       return rows;
@@ -767,6 +851,7 @@ export class SqliteAdapter implements DatabaseAdapter {
     const tx: TransactionContext = {
       all: async (sql, params = []) => {
         try {
+          if (NAMES_EVENT_LOG.test(sql) && this.bulk.pending()) this.bulk.settle();
           const rows = this.prepare(sql).all(sqliteValues(params));
           for (const row of rows) jsonSafeRow(row);
           return rows;
@@ -777,6 +862,7 @@ export class SqliteAdapter implements DatabaseAdapter {
       run: async (sql, params = []) => {
         wrote = true;
         try {
+          this.beforeStatement(sql);
           return this.prepare(sql).run(sqliteValues(params)).changes;
         } catch (error) {
           throw mapTransactionError(error);
@@ -860,6 +946,8 @@ export class SqliteAdapter implements DatabaseAdapter {
 
   async close(): Promise<void> {
     while (this.txOpen !== null) await this.txOpen;
+    clearTimeout(this.catchUp);
+    this.catchUp = undefined;
     if (this.db.open) this.settle();
     this.cache.clear();
     if (this.db.open) this.db.close();

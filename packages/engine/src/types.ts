@@ -134,6 +134,8 @@ export interface DatabaseAdapter {
   transaction<T>(work: (tx: TransactionContext) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Runs one read statement that DB-Forge built itself (no guard, no caps, no transaction of its own). */
   read(sql: string, params?: TxValue[]): Promise<Record<string, unknown>[]>;
+  /** The newest event id, where the engine can tell it without writing out pending events (SQLite's bulk inserts). */
+  latestEventId?(): Promise<number>;
   /** Whether committed writes are recorded in the event log (the database's `event_log` setting). */
   readonly eventLog: boolean;
   /** Called after every commit that may have written (a statement, a batch, a transaction): new events may be waiting. */

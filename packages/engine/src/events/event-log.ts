@@ -103,6 +103,8 @@ export class EventLog {
   }
 
   async latestId(): Promise<number> {
+    // SQLite: a bulk insert's reserved ids count without its events being written out (the feed asks after each commit).
+    if (this.adapter.latestEventId !== undefined) return this.adapter.latestEventId();
     const rows = await this.adapter.read(`SELECT max(id) AS id FROM ${EVENTS_TABLE}`);
     return Number(rows[0]?.id ?? 0);
   }

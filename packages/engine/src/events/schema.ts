@@ -5,6 +5,11 @@ import type { ChangeContext, NewEvent } from './types.js';
 /** The event log and its bookkeeping, inside the database they describe (the reserved prefix hides them). */
 export const EVENTS_TABLE = '_dbforge_events';
 export const EVENTS_META_TABLE = '_dbforge_events_meta';
+/**
+ * Bulk inserts whose events are reserved and not yet written out (SQLite; see bulk-inserts.ts). Its name does not
+ * contain the log's, so that reading it is not taken for reading the log.
+ */
+export const BULK_EVENTS_TABLE = '_dbforge_bulk_events';
 
 export const EVENT_COLUMNS =
   'id, committed_at, actor_id, actor_roles, request_id, source, op, resource, tbl, record_id, before, after, reverts';
@@ -25,6 +30,13 @@ export function eventLogDdl(engine: EngineName): string[] {
     `CREATE INDEX IF NOT EXISTS _dbforge_events_record ON ${EVENTS_TABLE} (tbl, record_id, id)`,
     `CREATE INDEX IF NOT EXISTS _dbforge_events_at ON ${EVENTS_TABLE} (committed_at)`,
     `CREATE TABLE IF NOT EXISTS ${EVENTS_META_TABLE} (key ${text} PRIMARY KEY, value ${text} NOT NULL)`,
+    ...(engine === 'sqlite'
+      ? [
+          `CREATE TABLE IF NOT EXISTS ${BULK_EVENTS_TABLE} (last_id INTEGER PRIMARY KEY, first_id INTEGER NOT NULL, ` +
+            'committed_at TEXT NOT NULL, actor_id TEXT NOT NULL, actor_roles TEXT NOT NULL, request_id TEXT, source TEXT NOT NULL, ' +
+            'tbl TEXT NOT NULL, key_column TEXT NOT NULL, runs TEXT NOT NULL, reverts BIGINT)',
+        ]
+      : []),
   ];
 }
 

@@ -209,6 +209,31 @@ export class SqliteCapture {
     return true;
   }
 
+  /** Whether writes to this table are captured (an ordinary table of the user's, the log on). */
+  captures(table: string): boolean {
+    return this.enabled && !isEngineTable(table) && this.config?.policy(table) === undefined;
+  }
+
+  /** The name of a table's insert trigger. */
+  insertTrigger(table: string): string {
+    return `${TRIGGER_PREFIX}${table}_ins`;
+  }
+
+  /** Whether a trigger is one of the capture's. */
+  isCaptureTrigger(name: string): boolean {
+    return name.startsWith(TRIGGER_PREFIX);
+  }
+
+  /** The JSON image of a row of `table` named `ref` in a query, as the triggers write it. */
+  rowImage(table: string, ref: string): string {
+    return rowJson(ref, this.columns(table).names, this.config?.policy(table));
+  }
+
+  /** The schema changed only by a trigger dropped and made again as it was: the triggers are still in step. */
+  noteSchema(): void {
+    if (this.synced) this.version = this.schemaVersion.get()!;
+  }
+
   /** The three triggers of a table, by name. */
   triggersFor(table: string): Map<string, string> {
     const { names, pk } = this.columns(table);
