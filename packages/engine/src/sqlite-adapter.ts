@@ -43,7 +43,10 @@ interface StatementMeta {
   ddl: boolean;
   /** It can't run inside a transaction (VACUUM) or must not (PRAGMA settings of the connection). */
   standalone: boolean;
-  /** It names the event log: pending bulk events are written out before it runs. */
+  /**
+   * It names the event log, or `sqlite_sequence` (where the log's next id is kept): pending bulk events are written out
+   * before it runs.
+   */
   events: boolean;
   /**
    * It may replace rows (`OR REPLACE`, `REPLACE INTO`): SQLite removes a replaced row without its delete trigger, so
@@ -52,7 +55,7 @@ interface StatementMeta {
   replaces: boolean;
 }
 
-const NAMES_EVENT_LOG = /_dbforge_events/i;
+const NAMES_EVENT_LOG = /_dbforge_events|sqlite_sequence/i;
 const NAMES_REPLACE = /replace/i;
 
 const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'REPLACE', 'WITH', 'SELECT', 'VALUES']);
@@ -179,6 +182,7 @@ export class SqliteAdapter implements DatabaseAdapter {
   /** A bulk insert ran since the last catch-up was planned: its events are written out once the database is idle. */
   private bulkWritten = false;
   private catchUp: NodeJS.Timeout | undefined;
+  private readonly onBackgroundError: ((error: unknown) => void) | undefined;
   private lastWriteAt = 0;
   private readonly listeners: (() => void)[] = [];
   private quotaBytes: number | null = null;
@@ -216,6 +220,9 @@ export class SqliteAdapter implements DatabaseAdapter {
     this.capture = new SqliteCapture(this.db);
     this.capture.enabled = options.eventLog ?? true;
     this.bulk = new BulkInserts(this.db, this.capture, this.quotaBytes !== null);
+    this.onBackgroundError = options.onBackgroundError;
+    // Opened without its log (turned off since): the rows are still as the last run left them, every change recorded.
+    if (!this.capture.enabled) this.bulk.settle();
     this.bulkWritten = this.bulk.pending();
     if (this.bulkWritten) this.planCatchUp(BULK_IDLE_MS);
     this.schemaVersion = this.db.prepare('PRAGMA schema_version').pluck() as Database.Statement<[], number>;
@@ -272,8 +279,9 @@ export class SqliteAdapter implements DatabaseAdapter {
       let more: boolean;
       try {
         more = this.bulk.step(BULK_STEP_EVENTS);
-      } catch {
-        // A full disk, say: the next read of the log writes them out or answers why it can't.
+      } catch (error) {
+        // A full disk, say: told, and tried again by the next read of the log (which answers why it can't).
+        this.onBackgroundError?.(error);
         more = false;
       }
       if (more) this.planCatchUp(0);
@@ -617,7 +625,8 @@ export class SqliteAdapter implements DatabaseAdapter {
     } catch (error) {
       throw this.mapError(error);
     } finally {
-      if (!grouped) this.closeStrayTransaction();
+      // A transaction left open by this write alone; never the open group's (a statement that failed to prepare, say).
+      if (!grouped && this.group === null) this.closeStrayTransaction();
       if (wrote) this.committed();
     }
   }
@@ -664,7 +673,7 @@ export class SqliteAdapter implements DatabaseAdapter {
       if (error instanceof ParamSetFailure) throw batchError(this.mapError(error.cause), index, statements.length, sql, error.set);
       throw batchError(this.mapError(error), index, statements.length, sql);
     } finally {
-      if (!grouped) this.closeStrayTransaction();
+      if (!grouped && this.group === null) this.closeStrayTransaction();
     }
   }
 
@@ -898,6 +907,9 @@ export class SqliteAdapter implements DatabaseAdapter {
       } catch (error) {
         throw mapTransactionError(error);
       }
+      // Writes with the capture paused (the resource engine records its own events) can change a plain table's rows
+      // unrecorded, by a foreign key action: the bulk events are written out before them.
+      if (!triggers) this.bulk.settle();
       exit = this.capture.enter(options.context, triggers);
       const value = await work(tx);
       try {

@@ -92,6 +92,8 @@ export interface OpenOptions {
   maxDatabaseBytes?: number | null | undefined;
   /** Record committed writes in the event log (default true). */
   eventLog?: boolean | undefined;
+  /** Told of a failure of work the adapter does in the background (writing out bulk inserts' events). */
+  onBackgroundError?: ((error: unknown) => void) | undefined;
 }
 
 /** A value bound to a statement that the engine itself built (booleans are stored as the engine stores them). */

@@ -1,61 +1,21 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { BULK_MIN_SETS, BULK_STEP_EVENTS, EventLog, ResourceEngine, SQLITE_FILE, type ChangeContext, type ChangeEvent, type DatabaseAdapter } from '../src/index.js';
+import { BULK_STEP_EVENTS, EventLog, ResourceEngine, SQLITE_FILE, type ChangeEvent } from '../src/index.js';
 import { plainInsertTable } from '../src/events/bulk-inserts.js';
 import { failure, open, tempDir } from './helpers.js';
 import { openDatabase } from '../src/index.js';
+import { DEFAULT_TABLE, N, bothWays, comparable, ctx, inserter, items, listAll, pendingOf } from './bulk-events-support.js';
 
 /**
  * A bulk insert (a `param_sets` statement of at least BULK_MIN_SETS sets) records its rows' events as one pending
- * entry that is written out when the log is read. Each test runs the same writes twice: on a database where the
- * inserts are bulk inserts, and on one where the same sets are sent in statements too small for that, so that the
- * capture's triggers record every row as it is inserted. The two event logs must be the same.
+ * entry that is written out later. Each test runs the same writes both ways (see bulk-events-support.ts) and compares.
  */
 
-const ctx = (id = 'ada'): ChangeContext => ({ actor: { id, roles: ['admin'] }, requestId: `req-${id}`, source: 'sql' });
-const N = BULK_MIN_SETS * 2 + 17;
-
-type Sets = (string | number | bigint | null)[][];
-type Insert = (sql: string, sets: Sets, context?: ChangeContext) => Promise<unknown>;
-
-/** One batch statement of all the sets (bulk), or the same sets cut into statements below the bulk threshold. */
-function inserter(db: DatabaseAdapter, bulk: boolean): Insert {
-  return (sql, sets, context = ctx()) => {
-    if (bulk) return db.batch([{ sql, param_sets: sets }], { context });
-    const statements = [];
-    for (let i = 0; i < sets.length; i += BULK_MIN_SETS - 1) statements.push({ sql, param_sets: sets.slice(i, i + BULK_MIN_SETS - 1) });
-    return db.batch(statements, { context });
-  };
+async function both(script: Parameters<typeof bothWays>[0], setup = DEFAULT_TABLE) {
+  const { bulk, rows } = await bothWays(script, setup, listAll);
+  return { bulk: { ...bulk, events: bulk.log }, rows: { ...rows, events: rows.log } };
 }
-
-function comparable(events: ChangeEvent[]) {
-  return events.map((e) => ({ ...e, at: undefined }));
-}
-
-/** How many bulk inserts wait to be written out, read on a connection of its own (committed state). */
-function pendingOf(directory: string): number {
-  const reader = new Database(path.join(directory, SQLITE_FILE), { readonly: true });
-  try {
-    return (reader.prepare('SELECT count(*) AS n FROM _dbforge_bulk_events').get() as { n: number }).n;
-  } finally {
-    reader.close();
-  }
-}
-
-async function both(script: (db: DatabaseAdapter, insert: Insert, bulk: boolean, directory: string) => Promise<void>, setup = 'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, price REAL)') {
-  const out: { db: DatabaseAdapter; directory: string; events: ChangeEvent[] }[] = [];
-  for (const bulk of [true, false]) {
-    const directory = tempDir();
-    const db = await open('sqlite', { directory });
-    if (setup) await db.execute(setup, undefined, { context: ctx() });
-    await script(db, inserter(db, bulk), bulk, directory);
-    out.push({ db, directory, events: (await new EventLog(db).list({ limit: 100_000 })).data });
-  }
-  return { bulk: out[0]!, rows: out[1]! };
-}
-
-const items = (from: number, count: number): Sets => Array.from({ length: count }, (_, i) => [from + i, `item ${from + i}`, (from + i) / 4]);
 
 describe('bulk inserts and the event log (SQLite)', () => {
   it('records one create event per row with its own id and image, in insertion order, written out when the log is read', async () => {
@@ -261,6 +221,43 @@ describe('bulk inserts and the event log (SQLite)', () => {
     );
     expect(comparable(bulk.events)).toEqual(comparable(rows.events));
     expect(bulk.events.find((e) => e.table === 'children' && e.record_id === '3')).toMatchObject({ op: 'create', after: { id: 3, parent: 1, v: 'item 3' } });
+  });
+
+  it("tells rows that a resource write removes unrecorded (a plain table's ON DELETE CASCADE to a resource)", async () => {
+    const { bulk, rows } = await both(
+      async (db, insert) => {
+        const engine = await ResourceEngine.open(db, { database: 'shop', dataDir: tempDir() });
+        await engine.apply('resource: owners\nfields:\n  id: {type: primary_key}\n  name: {type: string}\n');
+        const request = { actor: { id: 'ada', roles: ['admin'] }, hooks: new Set<string>(), fingerprint: 'f', requestId: 'r' };
+        const owner = (await engine.create('owners', { name: 'Ada' }, request)).value;
+        await db.execute('CREATE TABLE pets (id INTEGER PRIMARY KEY, owner INTEGER REFERENCES owners (id) ON DELETE CASCADE, name TEXT)', undefined, { context: ctx() });
+        await insert('INSERT INTO pets (id, owner, name) VALUES (?, ?, ?)', items(1, N).map(([id, name]) => [id!, owner.id as number, name!]));
+        await engine.remove('owners', String(owner.id), request);
+      },
+      '',
+    );
+    expect(comparable(bulk.events)).toEqual(comparable(rows.events));
+    expect(bulk.events.filter((e) => e.table === 'pets' && e.op === 'create' && e.after !== null)).toHaveLength(N);
+  });
+
+  it('writes the events out when the database opens without its log (the log turned off)', async () => {
+    const logs: ChangeEvent[][] = [];
+    for (const bulk of [true, false]) {
+      const directory = tempDir();
+      const limits = { maxResultRows: 1000, maxResultBytes: 1 << 20 };
+      let db = await openDatabase({ engine: 'sqlite', directory, limits });
+      await db.execute('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, price REAL)', undefined, { context: ctx() });
+      await inserter(db, bulk)('INSERT INTO items (id, name, price) VALUES (?, ?, ?)', items(1, N));
+      await db.close();
+      db = await openDatabase({ engine: 'sqlite', directory, limits, eventLog: false });
+      await db.execute('UPDATE items SET price = -1');
+      await db.execute('DELETE FROM items WHERE id > 10');
+      logs.push((await new EventLog(db).list({ limit: 100_000 })).data);
+      expect(pendingOf(directory)).toBe(0);
+      await db.close();
+    }
+    expect(comparable(logs[0]!)).toEqual(comparable(logs[1]!));
+    expect(logs[0]![20]!.after).toEqual({ id: 21, name: 'item 21', price: 5.25 });
   });
 
   it('names the failing set of a bulk insert like any batch', async () => {

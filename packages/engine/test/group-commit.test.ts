@@ -42,6 +42,18 @@ async function events(db: DatabaseAdapter) {
 }
 
 describe('group commit on SQLite', () => {
+  it('keeps the open group when a statement of another request fails to prepare: every write is answered as it is stored', async () => {
+    const { db } = await setup();
+    const outcomes = await Promise.all([
+      db.execute("INSERT INTO items (id, name) VALUES (1, 'a')").then(() => 'ok', (e: Error) => e.message),
+      db.execute('SELECT * FROM nowhere').then(() => 'ok', (e: Error) => e.message),
+      db.execute("INSERT INTO items (id, name) VALUES (2, 'b')").then(() => 'ok', (e: Error) => e.message),
+    ]);
+    const stored = await db.execute('SELECT id FROM items ORDER BY id');
+    // Each write either answered ok and stored, or refused and not stored.
+    expect({ outcomes, stored: (stored as { rows: unknown[] }).rows }).toEqual({ outcomes: ['ok', expect.stringContaining('no such table'), 'ok'], stored: [{ id: 1 }, { id: 2 }] });
+  });
+
   it('runs concurrent writes in one transaction with one commit, and answers them only once it is durable', async () => {
     const { db, committedCount, commits } = await setup();
     const before = commits();
