@@ -181,6 +181,11 @@ export class SqliteAdapter implements DatabaseAdapter {
   private readonly bulk: BulkInserts;
   /** A bulk insert ran since the last catch-up was planned: its events are written out once the database is idle. */
   private bulkWritten = false;
+  /**
+   * Bulk events may be pending: set when a bulk insert runs (or some were found at open), cleared only when none are
+   * found outside a transaction (a rollback can't bring them back then). Spares every other statement the check.
+   */
+  private mayBePending = false;
   private catchUp: NodeJS.Timeout | undefined;
   private readonly onBackgroundError: ((error: unknown) => void) | undefined;
   private lastWriteAt = 0;
@@ -223,7 +228,8 @@ export class SqliteAdapter implements DatabaseAdapter {
     this.onBackgroundError = options.onBackgroundError;
     // Opened without its log (turned off since): the rows are still as the last run left them, every change recorded.
     if (!this.capture.enabled) this.bulk.settle();
-    this.bulkWritten = this.bulk.pending();
+    this.mayBePending = this.bulk.pending();
+    this.bulkWritten = this.mayBePending;
     if (this.bulkWritten) this.planCatchUp(BULK_IDLE_MS);
     this.schemaVersion = this.db.prepare('PRAGMA schema_version').pluck() as Database.Statement<[], number>;
   }
@@ -245,8 +251,17 @@ export class SqliteAdapter implements DatabaseAdapter {
    * replace rows (see events/bulk-inserts.ts), in the open transaction or in one of its own.
    */
   private beforeStatement(sql: string): void {
+    if (!this.mayBePending) return;
     const meta = this.meta(sql);
-    if ((meta.ddl || meta.events || meta.replaces) && this.bulk.pending()) this.bulk.settle();
+    if (meta.ddl || meta.events || meta.replaces) this.settleBulk();
+  }
+
+  /** Writes out pending bulk events (in the open transaction, or in one of its own), if any. */
+  private settleBulk(): void {
+    if (!this.mayBePending) return;
+    const outside = !this.db.inTransaction;
+    this.bulk.settle();
+    if (outside) this.mayBePending = false;
   }
 
   /** The newest event id, bulk inserts' reserved ids included, without writing their events out. */
@@ -279,6 +294,7 @@ export class SqliteAdapter implements DatabaseAdapter {
       let more: boolean;
       try {
         more = this.bulk.step(BULK_STEP_EVENTS);
+        if (!more) this.mayBePending = false;
       } catch (error) {
         // A full disk, say: told, and tried again by the next read of the log (which answers why it can't).
         this.onBackgroundError?.(error);
@@ -339,6 +355,7 @@ export class SqliteAdapter implements DatabaseAdapter {
     const meta = this.writeMeta(sql);
     const target = stmt.reader ? undefined : this.bulk.target(sql, sets.length);
     if (target !== undefined) {
+      this.mayBePending = true;
       const out = this.bulk.insert(stmt, sets, target);
       this.bulkWritten = true;
       if (out.failedAt !== undefined) throw new ParamSetFailure(out.error, { index: out.failedAt, total: sets.length });
@@ -840,7 +857,7 @@ export class SqliteAdapter implements DatabaseAdapter {
     while (this.txOpen !== null) await this.txOpen;
     this.settle();
     try {
-      if (NAMES_EVENT_LOG.test(sql) && this.bulk.pending()) this.bulk.settle();
+      if (this.mayBePending && NAMES_EVENT_LOG.test(sql)) this.settleBulk();
       const rows = this.prepare(sql).all(sqliteValues(params));
       for (const row of rows) jsonSafeRow(row);
       return rows;
@@ -860,7 +877,7 @@ export class SqliteAdapter implements DatabaseAdapter {
     const tx: TransactionContext = {
       all: async (sql, params = []) => {
         try {
-          if (NAMES_EVENT_LOG.test(sql) && this.bulk.pending()) this.bulk.settle();
+          if (this.mayBePending && NAMES_EVENT_LOG.test(sql)) this.settleBulk();
           const rows = this.prepare(sql).all(sqliteValues(params));
           for (const row of rows) jsonSafeRow(row);
           return rows;
@@ -909,7 +926,7 @@ export class SqliteAdapter implements DatabaseAdapter {
       }
       // Writes with the capture paused (the resource engine records its own events) can change a plain table's rows
       // unrecorded, by a foreign key action: the bulk events are written out before them.
-      if (!triggers) this.bulk.settle();
+      if (!triggers) this.settleBulk();
       exit = this.capture.enter(options.context, triggers);
       const value = await work(tx);
       try {
