@@ -11,11 +11,13 @@ import type { SqliteCapture } from './sqlite-capture.js';
  * row keeps its own id, in insertion order), and the entry holds the keys the statement inserted. Writing each row's
  * image with the row (a second, wider, twice-indexed row per row, through a trigger) cost three times the insert.
  *
- * The entry becomes ordinary events, with exactly the ids reserved for them, before anything can read the log or
- * change what it derives them from (`settle`): each row's image is the row itself, unless a later event of the record
- * (an update or a delete, which the triggers record with the row as it was before) tells it. Until then no write can
- * change those rows unrecorded: the capture's update and delete triggers stay on, the tables' schema can't change
- * (statements that may change it settle first), and the event log can't be turned off (a database setting, fixed).
+ * The entry becomes ordinary events, with exactly the ids reserved for them, while the database is idle (`step`) or
+ * before anything can read the log or change what it derives them from (`settle`): each row's image is the row itself,
+ * unless a later event of the record (an update or a delete, which the triggers record with the row as it was before)
+ * tells it. Until then no write changes those rows unrecorded: the capture's update and delete triggers stay on, and
+ * the adapter settles first before whatever could get past them: a statement that may change the schema, replace rows
+ * (SQLite removes a replaced row without its delete trigger) or touch `sqlite_sequence`, a write with the capture
+ * paused (the resource engine's, whose foreign key actions can reach a plain table), and an open without the log.
  */
 
 /** At least this many parameter sets make a statement a bulk insert; fewer are captured row by row. */
