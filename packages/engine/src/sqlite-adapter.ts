@@ -95,6 +95,11 @@ function statementMeta(sql: string): StatementMeta {
   };
 }
 
+/** A write's result: rows changed, and the last insert's rowid (text beyond 2^53). */
+function execResult(changes: number, rowid: number | bigint): ExecResult {
+  return { kind: 'exec', rowsAffected: changes, lastInsertRowid: typeof rowid === 'number' ? rowid : jsonInteger(rowid) };
+}
+
 const ROWS_CONTEXT: ChangeContext = { actor: { id: 'admin', roles: ['admin'] }, source: 'rows' };
 
 /** better-sqlite3 raises these for misuse of parameters; they are the caller's SQL mistakes, not ours. */
@@ -179,11 +184,10 @@ export class SqliteAdapter implements DatabaseAdapter {
   private readonly metas = new Map<string, StatementMeta>();
   private readonly capture: SqliteCapture;
   private readonly bulk: BulkInserts;
-  /** A bulk insert ran since the last catch-up was planned: its events are written out once the database is idle. */
-  private bulkWritten = false;
   /**
    * Bulk events may be pending: set when a bulk insert runs (or some were found at open), cleared only when none are
-   * found outside a transaction (a rollback can't bring them back then). Spares every other statement the check.
+   * found outside a transaction (a rollback can't bring them back then). Spares every other statement the check, and
+   * while it is set, a commit plans the write-out for when the database is idle.
    */
   private mayBePending = false;
   private catchUp: NodeJS.Timeout | undefined;
@@ -229,8 +233,7 @@ export class SqliteAdapter implements DatabaseAdapter {
     // Opened without its log (turned off since): the rows are still as the last run left them, every change recorded.
     if (!this.capture.enabled) this.bulk.settle();
     this.mayBePending = this.bulk.pending();
-    this.bulkWritten = this.mayBePending;
-    if (this.bulkWritten) this.planCatchUp(BULK_IDLE_MS);
+    if (this.mayBePending) this.planCatchUp(BULK_IDLE_MS);
     this.schemaVersion = this.db.prepare('PRAGMA schema_version').pluck() as Database.Statement<[], number>;
   }
 
@@ -273,7 +276,7 @@ export class SqliteAdapter implements DatabaseAdapter {
 
   private committed(): void {
     this.lastWriteAt = performance.now();
-    if (this.bulkWritten && this.catchUp === undefined) this.planCatchUp(BULK_IDLE_MS);
+    if (this.mayBePending && this.catchUp === undefined) this.planCatchUp(BULK_IDLE_MS);
     for (const listener of this.listeners) listener();
   }
 
@@ -282,7 +285,6 @@ export class SqliteAdapter implements DatabaseAdapter {
    * transaction of its own, so that requests in between wait one step at most.
    */
   private planCatchUp(delay: number): void {
-    this.bulkWritten = false;
     this.catchUp = setTimeout(() => {
       this.catchUp = undefined;
       if (!this.db.open) return;
@@ -320,7 +322,6 @@ export class SqliteAdapter implements DatabaseAdapter {
    * followed by a trigger sync when it changed the schema (so that a table made by a batch is captured at once).
    */
   private runGuarded(sql: string, bound: BindValue[] | Record<string, BindValue>, readOnly = false): StatementResult {
-    this.beforeStatement(sql);
     const meta = this.writeMeta(sql);
     const result = this.runStatement(sql, bound, readOnly);
     this.afterWrite(meta);
@@ -357,10 +358,7 @@ export class SqliteAdapter implements DatabaseAdapter {
     if (target !== undefined) {
       this.mayBePending = true;
       const out = this.bulk.insert(stmt, sets, target);
-      this.bulkWritten = true;
-      if (out.failedAt !== undefined) throw new ParamSetFailure(out.error, { index: out.failedAt, total: sets.length });
-      const rowid = out.rowid;
-      return { kind: 'exec', rowsAffected: out.changes, lastInsertRowid: typeof rowid === 'number' ? rowid : jsonInteger(rowid) };
+      return execResult(out.changes, out.rowid);
     }
     let j = 0;
     let result: StatementResult;
@@ -377,7 +375,7 @@ export class SqliteAdapter implements DatabaseAdapter {
           changes += info.changes;
           rowid = info.lastInsertRowid;
         }
-        result = { kind: 'exec', rowsAffected: changes, lastInsertRowid: typeof rowid === 'number' ? rowid : jsonInteger(rowid) };
+        result = execResult(changes, rowid);
       }
     } catch (error) {
       throw new ParamSetFailure(error, { index: j, total: sets.length });
@@ -399,8 +397,10 @@ export class SqliteAdapter implements DatabaseAdapter {
     return stmt;
   }
 
+  /** A statement of a request, once: every path of `execute` and `batch` runs its statements here (or in `runMany`). */
   private runStatement(sql: string, bound: BindValue[] | Record<string, BindValue>, readOnly = false): StatementResult {
     const stmt = this.prepare(sql);
+    this.beforeStatement(sql);
     // SQLite itself says whether the statement writes (WITH ... INSERT, PRAGMA assignments and RETURNING included).
     if (readOnly && !stmt.readonly) throw readOnlyRefusal();
     if (stmt.reader) return this.readRows(stmt, bound);
@@ -413,13 +413,7 @@ export class SqliteAdapter implements DatabaseAdapter {
       if (!this.db.inTransaction || !this.capture.releaseDroppedColumn(error)) throw error;
       info = stmt.run(bound);
     }
-    const rowid = info.lastInsertRowid;
-    const exec: ExecResult = {
-      kind: 'exec',
-      rowsAffected: info.changes,
-      lastInsertRowid: typeof rowid === 'number' ? rowid : jsonInteger(rowid),
-    };
-    return exec;
+    return execResult(info.changes, info.lastInsertRowid);
   }
 
   private readRows(stmt: Stmt, bound: BindValue[] | Record<string, BindValue>): RowsResult {
@@ -602,7 +596,6 @@ export class SqliteAdapter implements DatabaseAdapter {
       if (stmt.readonly && !stmt.reader) assertSqliteSessionStatement(sql);
       if (stmt.readonly || options.readOnly) {
         this.settle();
-        this.beforeStatement(sql);
         return this.runStatement(sql, bound, options.readOnly);
       }
       const meta = this.meta(sql);
@@ -612,7 +605,6 @@ export class SqliteAdapter implements DatabaseAdapter {
         this.capture.ensureReady();
         const pending = this.joinGroup(() =>
           this.capture.withContext(options.context, true, () => {
-            this.beforeStatement(sql);
             const out = this.runStatement(sql, bound);
             if (meta.ddl && this.capture.schemaChanged()) this.capture.sync(true);
             return out;
@@ -624,14 +616,12 @@ export class SqliteAdapter implements DatabaseAdapter {
       this.capture.ensureReady();
       const result = this.capture.withContext(options.context, true, () => {
         if (meta.standalone) {
-          this.beforeStatement(sql);
           const out = this.runStatement(sql, bound);
           if (this.capture.schemaChanged()) this.capture.sync(false);
           return out;
         }
         // A write is its own transaction, so that its events (and the triggers of a table it creates) commit with it.
         return this.db.transaction(() => {
-          this.beforeStatement(sql);
           const out = this.runStatement(sql, bound);
           if (meta.ddl && this.capture.schemaChanged()) this.capture.sync(true);
           return out;
@@ -857,7 +847,7 @@ export class SqliteAdapter implements DatabaseAdapter {
     while (this.txOpen !== null) await this.txOpen;
     this.settle();
     try {
-      if (this.mayBePending && NAMES_EVENT_LOG.test(sql)) this.settleBulk();
+      this.beforeStatement(sql);
       const rows = this.prepare(sql).all(sqliteValues(params));
       for (const row of rows) jsonSafeRow(row);
       return rows;
@@ -877,7 +867,7 @@ export class SqliteAdapter implements DatabaseAdapter {
     const tx: TransactionContext = {
       all: async (sql, params = []) => {
         try {
-          if (this.mayBePending && NAMES_EVENT_LOG.test(sql)) this.settleBulk();
+          this.beforeStatement(sql);
           const rows = this.prepare(sql).all(sqliteValues(params));
           for (const row of rows) jsonSafeRow(row);
           return rows;

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { quoteIdentifier as q } from '@dbforge/contracts';
+import { ParamSetFailure } from '../batch.js';
 import { scanSql } from '../sql-lexer.js';
 import { BULK_EVENTS_TABLE, EVENTS_TABLE } from './schema.js';
 import type { SqliteCapture } from './sqlite-capture.js';
@@ -187,11 +188,13 @@ export class BulkInserts {
 
   /**
    * Runs `stmt` once per set without the table's insert trigger, then records the pending entry, in the caller's
-   * transaction (a failure rolls it all back, the trigger included). Answers the changes and the last rowid.
+   * transaction (a failure rolls it all back, the trigger included). Answers the changes and the last rowid; a failing
+   * set throws `ParamSetFailure`.
    */
-  insert(stmt: Database.Statement, sets: unknown[], target: BulkTarget): { changes: number; rowid: number | bigint; failedAt?: number; error?: unknown } {
+  insert(stmt: Database.Statement, sets: unknown[], target: BulkTarget): { changes: number; rowid: number | bigint } {
     const trigger = this.capture.insertTrigger(target.table);
     const sql = this.db.prepare("SELECT sql FROM main.sqlite_schema WHERE type = 'trigger' AND name = ?").pluck().get(trigger) as string;
+    const version = this.schemaVersion.get()!;
     this.db.prepare(`DROP TRIGGER main.${q(trigger)}`).run();
     const runs: KeyRun[] = [];
     let count = 0;
@@ -215,14 +218,10 @@ export class BulkInserts {
       }
     } catch (error) {
       // A full disk or database can end the whole transaction, the dropped trigger coming back with it.
-      if (this.db.inTransaction && !this.hasTrigger(trigger)) {
-        this.db.prepare(sql).run();
-        this.capture.noteSchema();
-      }
-      return { changes: count, rowid, failedAt: j, error };
+      if (this.db.inTransaction && !this.hasTrigger(trigger)) this.restoreTrigger(sql, version);
+      throw new ParamSetFailure(error, { index: j, total: sets.length });
     }
-    this.db.prepare(sql).run();
-    this.capture.noteSchema();
+    this.restoreTrigger(sql, version);
     const reserved = this.db
       .prepare(
         `SELECT max(coalesce((SELECT seq FROM main.sqlite_sequence WHERE name = '${EVENTS_TABLE}'), 0), coalesce((SELECT max(id) FROM ${EVENTS_TABLE}), 0))`,
@@ -245,6 +244,17 @@ export class BulkInserts {
     // don't fit fails for want of space (QUOTA_EXCEEDED), as it would row by row.
     if (this.limited) this.settle();
     return { changes: count, rowid };
+  }
+
+  /**
+   * Makes the insert trigger again as it was: the schema is the same as at `version`, so the capture's triggers and the
+   * targets found at that version still hold (without this, every bulk insert would look its target up again).
+   */
+  private restoreTrigger(sql: string, version: number): void {
+    this.db.prepare(sql).run();
+    this.capture.noteSchema();
+    const now = this.schemaVersion.get()!;
+    for (const known of this.targets.values()) if (known.version === version) known.version = now;
   }
 
   private hasTrigger(name: string): boolean {
