@@ -32,13 +32,6 @@ import { requestId } from './request-id.js';
 import { KnownCredentials } from './auth/known-credentials.js';
 import { FastLane } from './forward/fast-lane.js';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Credentials that verified recently (rate limits count those per credential). */
-    knownCredentials: KnownCredentials;
-  }
-}
-
 export interface GatewayAppOptions {
   config: GatewayConfig;
   /** Receives an admin key generated on first start; it is shown once and never stored in clear. */
@@ -61,7 +54,6 @@ export const gatewayApp = fp(
     await app.register(jsonBodyPlugin);
     await app.register(docsPlugin, { version: GATEWAY_VERSION });
     const knownCredentials = new KnownCredentials();
-    app.decorate('knownCredentials', knownCredentials);
     await app.register(securityPlugin, { corsOrigins: config.corsOrigins, rateLimitPerSecond: config.rateLimitPerSecond, knownCredentials });
     await app.register(catalogPlugin, { dataDir: config.dataDir });
     await app.register(auditPlugin);
@@ -145,7 +137,7 @@ export async function createGateway(config: GatewayConfig, onGeneratedKey?: (key
   });
   await app.register(gatewayApp, { config, ...(onGeneratedKey ? { onGeneratedKey } : {}) });
   if (withLane) {
-    const ready = new FastLane(app, app.knownCredentials, app.log.child({ component: 'fast-lane' }));
+    const ready = new FastLane(app, app.log.child({ component: 'fast-lane' }));
     app.addHook('preClose', (done) => {
       ready.close();
       done();

@@ -2,9 +2,9 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readBody } from '../src/forward/fast-lane.js';
+import { readBody } from '../src/forward/forwarder.js';
 
-// The fast lane reads a request's body only after its checks, which may take a while (the admin key's first argon2
+// The fast lane (and the pipeline's worker channel) reads a request's body only after its checks, which may take a while (the admin key's first argon2
 // check, a worker starting): the client may be gone by then. Over real loopback HTTP.
 
 let server: http.Server | undefined;

@@ -176,8 +176,6 @@ async function main(): Promise<void> {
 
   /** Opens the database and mounts its app on the server. */
   const serve = async (config: WorkerConfig): Promise<FastifyInstance> => {
-    // Background failures of the adapter (writing out bulk inserts' events) go to the app's log once it exists.
-    const background: { log?: { error: (object: object, message: string) => void } } = {};
     adapter = await openDatabase({
       engine: config.engine,
       directory: config.dataDir,
@@ -187,7 +185,8 @@ async function main(): Promise<void> {
       statementTimeoutMs: config.statementTimeoutMs,
       maxDatabaseBytes: config.maxDatabaseBytes,
       eventLog: config.eventLog,
-      onBackgroundError: (error) => background.log?.error({ err: error }, "writing out bulk inserts' events failed; the next read of the event log tries again"),
+      // Background failures of the adapter (writing out bulk inserts' events) go to the log of the app serving then.
+      onBackgroundError: (error) => server.log?.error({ err: error }, "writing out bulk inserts' events failed; the next read of the event log tries again"),
     });
     const opened = adapter;
     const app = await server.mount(appOptions(config.logLevel, `worker:${config.name}`, config.maxBodyBytes), async (app) => {
@@ -204,7 +203,6 @@ async function main(): Promise<void> {
         },
       });
     });
-    background.log = app.log;
     return app;
   };
 

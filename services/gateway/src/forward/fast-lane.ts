@@ -8,8 +8,8 @@ import { actorFor, type Actor } from '../plugins/access.js';
 import type { WorkerEndpoint } from '../runtime/types.js';
 import type { DatabaseRecord } from '../catalog/catalog.js';
 import type { WorkerChannel } from './channel.js';
+import { readBody } from './forwarder.js';
 import { requestId } from '../request-id.js';
-import type { KnownCredentials } from '../auth/known-credentials.js';
 
 /** The requests the lane takes: a platform caller's SQL, by the exact path of its route (no query string). */
 const SQL_PATH = /^\/api\/db\/([^/?#]+)\/(query|batch)$/;
@@ -47,7 +47,6 @@ export class FastLane {
 
   constructor(
     private readonly app: FastifyInstance,
-    private readonly known: KnownCredentials,
     private readonly log: FastifyBaseLogger,
   ) {}
 
@@ -96,12 +95,8 @@ export class FastLane {
   private async serve(req: IncomingMessage, res: ServerResponse, name: string, op: 'query' | 'batch', credential: string, fastify: Handler): Promise<void> {
     const started = process.hrtime.bigint();
     const app = this.app;
-    let checked: Checked | undefined;
-    try {
-      checked = await this.check(req, name, credential);
-    } catch {
-      checked = undefined;
-    }
+    // A check that throws (a refusal) is Fastify's to answer too.
+    const checked = await this.check(req, name, credential).catch(() => undefined);
     if (checked === undefined) {
       // Fastify answers it (a refusal, with its audit) from the same verdicts; nothing was counted here.
       fastify(req, res);
@@ -199,7 +194,6 @@ export class FastLane {
     const app = this.app;
     const identity = await app.identifyRequest(req, credential);
     if (identity === undefined) return undefined;
-    this.known.remember(credential);
     // A database the caller can't see or read: Fastify answers 404 or 403.
     const { record, capabilities } = app.access.databaseFor(identity, name, 'read', false);
     // Over the per-key limit, or the tenant over its quota: Fastify answers 429 (so a stopped worker is not woken).
@@ -250,39 +244,3 @@ interface Checked {
   actor: Actor;
 }
 
-/** A body of known length, whole (the lane only takes bodies the channel carries, 64 KiB at most). */
-export function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
-  // Usually the whole body came with the head and is buffered already: taken as it is.
-  if (req.complete && req.readableLength === length && !req.destroyed) {
-    const whole = req.read(length) as Buffer | null;
-    if (whole !== null && whole.length === length) {
-      // Read to its end, as a stream read whole is (nothing is left to discard).
-      req.resume();
-      return Promise.resolve(whole);
-    }
-    if (whole !== null) req.unshift(whole);
-  }
-  return new Promise((resolve, reject) => {
-    // The client may have gone while the checks ran: no event would tell any more.
-    if (req.destroyed || req.readableAborted) {
-      reject(new Error('the client went away'));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let ended = false;
-    req.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-    });
-    req.once('end', () => {
-      ended = true;
-      if (size !== length) reject(new Error('the body ended short of its length'));
-      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    });
-    req.once('error', reject);
-    req.once('close', () => {
-      if (!ended) reject(new Error('the client went away'));
-    });
-  });
-}

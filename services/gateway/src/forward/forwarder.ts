@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
@@ -119,6 +119,48 @@ function isJson(contentType: string | undefined): boolean {
   return /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType);
 }
 
+/**
+ * A request's body of known length, whole (bodies read into memory are small: the channel's, or BUFFER_LIMIT at most).
+ * It may be read after checks that took a while (the admin key's first argon2 check, a worker starting): a client
+ * gone by then is refused, not waited for.
+ */
+export function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
+  // Usually the whole body came with the head and is buffered already: taken as it is.
+  if (req.complete && req.readableLength === length && !req.destroyed) {
+    const whole = req.read(length) as Buffer | null;
+    if (whole !== null && whole.length === length) {
+      // Read to its end, as a stream read whole is (nothing is left to discard).
+      req.resume();
+      return Promise.resolve(whole);
+    }
+    if (whole !== null) req.unshift(whole);
+  }
+  return new Promise((resolve, reject) => {
+    // The client may have gone while the checks ran: no event would tell any more.
+    if (req.destroyed || req.readableAborted) {
+      reject(new Error('the client went away'));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let ended = false;
+    req.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+    });
+    req.once('end', () => {
+      ended = true;
+      if (size !== length) reject(new Error('the body ended short of its length'));
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!ended) reject(new Error('the client went away'));
+    });
+  });
+}
+
+/** A reply's body, whole. */
 async function readAll(stream: AsyncIterable<Buffer>, size: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
@@ -215,7 +257,7 @@ export class Forwarder {
     const bodiless = call.op === 'read' || call.op === 'delete';
     if (bodiless ? hasBody(request.headers) : !this.carriesBody(request.headers)) return null;
     this.databases.require(name);
-    const body = bodiless ? EMPTY : await readAll(request.raw, Number(request.headers['content-length']));
+    const body = bodiless ? EMPTY : await readBody(request.raw, Number(request.headers['content-length']));
     const endpoint = await this.databases.endpoint(name);
     const channel = await this.readyChannel(endpoint);
     if (channel === undefined) return bodiless ? null : body;
@@ -320,7 +362,7 @@ export class Forwarder {
     }
     let body: Buffer | Readable | null = read;
     if (body === null && hasBody(request.headers)) {
-      if (length > 0 && length <= BUFFER_LIMIT) body = await readAll(request.raw, length);
+      if (length > 0 && length <= BUFFER_LIMIT) body = await readBody(request.raw, length);
       // A write to a database with webhooks may have to be sent twice (after its before-hooks): keep it whole.
       else body = hooks === undefined ? request.raw : await readLimited(request.raw, this.options.maxBodyBytes);
     }

@@ -41,8 +41,9 @@ declare module 'fastify' {
     /** Who a platform credential identifies now (undefined: no one: revoked, expired, unknown). */
     identifyCredential(credential: string): Promise<Identity | undefined>;
     /**
-     * Who a request's platform credential identifies, checked once per request: the fast lane (forward/fast-lane.ts)
-     * and the authentication hook ask for the same request when the lane hands it on to Fastify.
+     * Who a request's platform credential identifies, for the fast lane (forward/fast-lane.ts): kept with the request,
+     * so that the authentication hook does not check it again when the lane hands the request on to Fastify. A
+     * credential that verifies is remembered as real, as the hook does.
      */
     identifyRequest(raw: IncomingMessage, credential: string): Promise<Identity | undefined>;
   }
@@ -148,11 +149,16 @@ export const authPlugin = fp(
     }
 
     app.decorate('identifyCredential', identify);
+    /** A request's identity; a credential that verifies is remembered as real (rate limits then count by it). */
+    const identifyOnce = (credential: string) =>
+      identify(credential).then((identity) => {
+        if (identity !== undefined) options.knownCredentials?.remember(credential);
+        return identity;
+      });
+    // The fast lane's verdicts, kept for a request it hands to Fastify (whose hook below then does not check again).
     const verdicts = new WeakMap<IncomingMessage, { credential: string; identity: Promise<Identity | undefined> }>();
     app.decorate('identifyRequest', (raw: IncomingMessage, credential: string) => {
-      const known = verdicts.get(raw);
-      if (known !== undefined && known.credential === credential) return known.identity;
-      const identity = identify(credential);
+      const identity = identifyOnce(credential);
       verdicts.set(raw, { credential, identity });
       return identity;
     });
@@ -171,14 +177,14 @@ export const authPlugin = fp(
         if (endUserRoute) return; // the database's own end user: the worker checks the token
         throw new DbForgeError('UNAUTHORIZED', "A database's user token only works on that database's resources and auth routes.");
       }
-      const identity = await app.identifyRequest(request.raw, credential);
+      const known = verdicts.get(request.raw);
+      const identity = await (known !== undefined && known.credential === credential ? known.identity : identifyOnce(credential));
       if (identity === undefined) {
         throw JWT_SHAPE.test(credential)
           ? new DbForgeError('UNAUTHORIZED', 'Invalid or expired access token: sign in again, or refresh it.')
           : Errors.invalidApiKey();
       }
       request.identity = identity;
-      options.knownCredentials?.remember(credential);
     });
     // Failed authentication goes to the audit log (every 401 thrown before an identity was known).
     app.addHook('onError', async (request, _reply, error) => app.audit.authFailure(request, error));

@@ -19,13 +19,14 @@ export class TenantRateLimiter {
   take(tenantId: string, perSecond: number | null): number {
     if (perSecond === null || perSecond <= 0) return 0;
     const now = this.now();
-    const bucket = { tokens: this.tokens(tenantId, perSecond, now), at: now };
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      this.buckets.set(tenantId, bucket);
-      return 0;
+    const tokens = this.tokens(tenantId, perSecond, now);
+    const left = tokens >= 1 ? tokens - 1 : tokens;
+    const bucket = this.buckets.get(tenantId);
+    if (bucket === undefined) this.buckets.set(tenantId, { tokens: left, at: now });
+    else {
+      bucket.tokens = left;
+      bucket.at = now;
     }
-    this.buckets.set(tenantId, bucket);
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond));
+    return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / perSecond));
   }
 }
