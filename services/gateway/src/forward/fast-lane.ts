@@ -5,15 +5,16 @@ import { isValidDatabaseName, REQUEST_ID_HEADER, WorkerHeaders } from '@dbforge/
 import { logFailure, retryAfterOf, toDbForgeError } from '@dbforge/server-kit';
 import { isEndUserToken, presentedKey } from '../plugins/auth.js';
 import { actorFor, type Actor } from '../plugins/access.js';
-import type { WorkerEndpoint } from '../runtime/types.js';
+import type { Identity } from '../tenancy/access.js';
 import type { DatabaseRecord } from '../catalog/catalog.js';
-import type { WorkerChannel } from './channel.js';
-import { readBody } from './forwarder.js';
+import { readBody, wholeBody } from './forwarder.js';
 import { requestId } from '../request-id.js';
 
 /** The requests the lane takes: a platform caller's SQL, by the exact path of its route (no query string). */
 const SQL_PATH = /^\/api\/db\/([^/?#]+)\/(query|batch)$/;
 const ROUTES = { query: '/api/db/:name/query', batch: '/api/db/:name/batch' } as const;
+/** The endpoints as the gateway's stats name them (method and route). */
+const ENDPOINTS = { query: `POST ${ROUTES.query}`, batch: `POST ${ROUTES.batch}` } as const;
 
 /**
  * The address the start-up probe comes from: no TCP peer has it, so the pipeline's stats and metrics can leave the
@@ -95,11 +96,26 @@ export class FastLane {
   private async serve(req: IncomingMessage, res: ServerResponse, name: string, op: 'query' | 'batch', credential: string, fastify: Handler): Promise<void> {
     const started = process.hrtime.bigint();
     const app = this.app;
-    // A check that throws (a refusal) is Fastify's to answer too.
-    const checked = await this.check(req, name, credential).catch(() => undefined);
-    if (checked === undefined) {
-      // Fastify answers it (a refusal, with its audit) from the same verdicts; nothing was counted here.
+    const identified = app.identifyRequest(credential);
+    // Anything the lane does not answer goes to Fastify with the lane's verdict, which its hook then uses (the credential
+    // is not checked twice); Fastify answers it (a refusal, with its audit), and counts it once.
+    const handOver = () => {
+      app.keepVerdict(req, credential, identified);
       fastify(req, res);
+    };
+    let identity: Identity | undefined;
+    try {
+      identity = await identified;
+    } catch {
+      handOver();
+      return;
+    }
+    // On the hot path nothing below waits until the request is sent, unless a per-key limit is configured (its store
+    // answers asynchronously) or the worker or its channel is not ready.
+    let checked = identity === undefined ? undefined : this.check(req, name, identity);
+    if (checked instanceof Promise) checked = await checked.catch(() => undefined);
+    if (checked === undefined) {
+      handOver();
       return;
     }
     const id = requestId(req);
@@ -116,7 +132,7 @@ export class FastLane {
       // Counted once the reply has gone, as the pipeline counts (a client that left is not counted).
       const record = () => {
         const code = extra[WorkerHeaders.errorCode];
-        app.stats.record(`POST ${route}`, status, code);
+        app.stats.record(ENDPOINTS[op], status, code);
         app.metrics.observe('POST', route, status, Number(process.hrtime.bigint() - started) / 1e9, code);
         app.metrics.laneServed();
       };
@@ -142,41 +158,49 @@ export class FastLane {
     };
     // A client gone during the checks: no worker is started for it.
     if (req.destroyed) return;
-    let endpoint: WorkerEndpoint;
-    let channel: WorkerChannel | undefined;
-    try {
-      endpoint = await app.databases.endpoint(name);
-      channel = await app.forwarder.readyChannel(endpoint);
-    } catch (error) {
-      // A worker that can't start: counted and answered here, as the pipeline would (from Fastify it would be started
-      // a second time).
-      const counted = await this.count(req, checked);
-      if (counted === undefined) fastify(req, res);
-      else {
-        rateHeaders = counted;
-        fail(error);
+    let endpoint = app.databases.runningEndpoint(name);
+    let channel = endpoint === undefined ? undefined : app.forwarder.openChannel(endpoint);
+    if (endpoint === undefined || channel === undefined) {
+      try {
+        endpoint = await app.databases.endpoint(name);
+        channel = await app.forwarder.readyChannel(endpoint);
+      } catch (error) {
+        // A worker that can't start: counted and answered here, as the pipeline would (from Fastify it would be started
+        // a second time).
+        let counted = this.count(req, checked);
+        if (counted instanceof Promise) counted = await counted.catch(() => undefined);
+        if (counted === undefined) handOver();
+        else {
+          rateHeaders = counted;
+          fail(error);
+        }
+        return;
       }
-      return;
     }
     // A worker without a usable channel (an older image, or one too busy to answer the upgrade) goes over HTTP, which
     // only the pipeline does; nothing was counted yet. So does everything once the gateway is closing.
     if (channel === undefined || this.closing) {
-      fastify(req, res);
+      handOver();
       return;
     }
-    const counted = await this.count(req, checked);
+    let counted = this.count(req, checked);
+    // A limit store that fails: Fastify's own limit answers (or lets the request through), as for any request.
+    if (counted instanceof Promise) counted = await counted.catch(() => undefined);
     if (counted === undefined) {
-      fastify(req, res);
+      handOver();
       return;
     }
     rateHeaders = counted;
-    let body: Buffer;
-    try {
-      body = await readBody(req, Number(req.headers['content-length']));
-    } catch {
-      // The client went away mid-body: nothing to answer.
-      res.destroy();
-      return;
+    const length = Number(req.headers['content-length']);
+    let body = wholeBody(req, length);
+    if (body === undefined) {
+      try {
+        body = await readBody(req, length);
+      } catch {
+        // The client went away mid-body: nothing to answer.
+        res.destroy();
+        return;
+      }
     }
     try {
       const header = { op, name, actor: JSON.stringify(checked.actor), requestId: id };
@@ -187,50 +211,58 @@ export class FastLane {
   }
 
   /**
-   * What the pipeline checks before it sends a request on, without counting anything, or undefined (or a throw) when
-   * Fastify should answer it (a request handed to Fastify is then counted once, there).
+   * What the pipeline checks before it sends a request on, without counting anything: the caller's access to the
+   * database, its tenant's quota and the per-key limit. Undefined when Fastify should answer it (a request handed to
+   * Fastify is then counted once, there). Answers at once unless a per-key limit is configured.
    */
-  private async check(req: IncomingMessage, name: string, credential: string): Promise<Checked | undefined> {
-    const app = this.app;
-    const identity = await app.identifyRequest(req, credential);
-    if (identity === undefined) return undefined;
-    // A database the caller can't see or read: Fastify answers 404 or 403.
-    const { record, capabilities } = app.access.databaseFor(identity, name, 'read', false);
-    // Over the per-key limit, or the tenant over its quota: Fastify answers 429 (so a stopped worker is not woken).
-    const limiter = app.platformRateLimit;
-    if (limiter !== undefined && ((await limiter(limitRequest(req), { increment: false })).remaining ?? 1) <= 0) return undefined;
-    if (!app.access.withinQuota(record) || this.closing) return undefined;
-    return { record, actor: actorFor(identity, capabilities) };
+  private check(req: IncomingMessage, name: string, identity: Identity): Checked | undefined | Promise<Checked | undefined> {
+    const access = this.app.access;
+    let found: ReturnType<typeof access.databaseFor>;
+    try {
+      // A database the caller can't see or read: Fastify answers 404 or 403.
+      found = access.databaseFor(identity, name, 'read', false);
+    } catch {
+      return undefined;
+    }
+    // The tenant over its quota: Fastify answers 429 (so a stopped worker is not woken).
+    if (!access.withinQuota(found.record) || this.closing) return undefined;
+    const checked: Checked = { record: found.record, actor: actorFor(identity, found.capabilities) };
+    const limiter = this.app.platformRateLimit;
+    if (limiter === undefined) return checked;
+    // Over the per-key limit: Fastify answers 429.
+    return limiter(limitRequest(req), { increment: false }).then((verdict) => ((verdict.remaining ?? 1) <= 0 ? undefined : checked));
   }
 
   /**
    * Counts the request against the per-key limit and its tenant's quota; answers the limit's headers, or undefined
    * when a request of another client took the last of an allowance since the check (Fastify then answers the 429; the
-   * per-key limit counts this refused request twice).
+   * per-key limit counts this refused request twice). Answers at once unless a per-key limit is configured.
    */
-  private async count(req: IncomingMessage, checked: Checked): Promise<string[] | undefined> {
-    const app = this.app;
-    let headers: string[] = [];
-    if (app.platformRateLimit !== undefined) {
-      const verdict = await app.platformRateLimit(limitRequest(req));
-      if (verdict.isExceeded === true) return undefined;
-      if (!verdict.isAllowed) {
-        headers = [
-          'x-ratelimit-limit',
-          String(verdict.max),
-          'x-ratelimit-remaining',
-          String(verdict.remaining),
-          'x-ratelimit-reset',
-          String(verdict.ttlInSeconds),
-        ];
-      }
-    }
+  private count(req: IncomingMessage, checked: Checked): string[] | undefined | Promise<string[] | undefined> {
+    const limiter = this.app.platformRateLimit;
+    if (limiter === undefined) return this.countTenant(checked) ? [] : undefined;
+    return limiter(limitRequest(req)).then((verdict) => {
+      if (verdict.isExceeded === true || !this.countTenant(checked)) return undefined;
+      if (verdict.isAllowed) return [];
+      return [
+        'x-ratelimit-limit',
+        String(verdict.max),
+        'x-ratelimit-remaining',
+        String(verdict.remaining),
+        'x-ratelimit-reset',
+        String(verdict.ttlInSeconds),
+      ];
+    });
+  }
+
+  /** Counts the request against its tenant's quota: false when it is over it. */
+  private countTenant(checked: Checked): boolean {
     try {
-      app.access.throttleFor(checked.record);
+      this.app.access.throttleFor(checked.record);
+      return true;
     } catch {
-      return undefined;
+      return false;
     }
-    return headers;
   }
 }
 

@@ -120,21 +120,29 @@ function isJson(contentType: string | undefined): boolean {
 }
 
 /**
+ * The request's body when all of it has arrived and is buffered (usually it came with the head), taken without
+ * waiting; otherwise undefined, and nothing is taken (`readBody` waits for it).
+ */
+export function wholeBody(req: IncomingMessage, length: number): Buffer | undefined {
+  if (!req.complete || req.readableLength !== length || req.destroyed) return undefined;
+  const whole = req.read(length) as Buffer | null;
+  if (whole !== null && whole.length === length) {
+    // Read to its end, as a stream read whole is (nothing is left to discard).
+    req.resume();
+    return whole;
+  }
+  if (whole !== null) req.unshift(whole);
+  return undefined;
+}
+
+/**
  * A request's body of known length, whole (bodies read into memory are small: the channel's, or BUFFER_LIMIT at most).
  * It may be read after checks that took a while (the admin key's first argon2 check, a worker starting): a client
  * gone by then is refused, not waited for.
  */
 export function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
-  // Usually the whole body came with the head and is buffered already: taken as it is.
-  if (req.complete && req.readableLength === length && !req.destroyed) {
-    const whole = req.read(length) as Buffer | null;
-    if (whole !== null && whole.length === length) {
-      // Read to its end, as a stream read whole is (nothing is left to discard).
-      req.resume();
-      return Promise.resolve(whole);
-    }
-    if (whole !== null) req.unshift(whole);
-  }
+  const whole = wholeBody(req, length);
+  if (whole !== undefined) return Promise.resolve(whole);
   return new Promise((resolve, reject) => {
     // The client may have gone while the checks ran: no event would tell any more.
     if (req.destroyed || req.readableAborted) {
@@ -215,8 +223,8 @@ export class Forwarder {
   /** The open channel of each worker, by its endpoint (a restarted worker has a new endpoint, so a new channel). */
   private readonly channels = new WeakMap<WorkerEndpoint, Promise<WorkerChannel | undefined>>();
 
-  /** Every open channel, to close at shutdown. */
-  private readonly open = new Set<WorkerChannel>();
+  /** Every open channel, by its endpoint: to send on without waiting, and to close at shutdown. */
+  private readonly open = new Map<WorkerEndpoint, WorkerChannel>();
 
   private channelOf(endpoint: WorkerEndpoint): Promise<WorkerChannel | undefined> {
     let channel = this.channels.get(endpoint);
@@ -231,9 +239,9 @@ export class Forwarder {
           setTimeout(() => this.channels.delete(endpoint), CHANNEL_RETRY_MS).unref();
           return;
         }
-        this.open.add(opened);
+        this.open.set(endpoint, opened);
         opened.onClose(() => {
-          this.open.delete(opened);
+          if (this.open.get(endpoint) === opened) this.open.delete(endpoint);
           this.channels.delete(endpoint);
         });
       });
@@ -243,7 +251,7 @@ export class Forwarder {
 
   /** Closes the channels (the gateway is stopping). */
   close(): void {
-    for (const channel of this.open) channel.close();
+    for (const channel of this.open.values()) channel.close();
     this.open.clear();
   }
 
@@ -267,6 +275,12 @@ export class Forwarder {
       reply.send(payload);
     };
     return this.overChannel(channel, endpoint, { ...call, name, ...this.identityOf(request, actor), requestId: request.id }, body, request.log, sink);
+  }
+
+  /** The worker's channel when it is open and a request sent now would leave on it, without waiting; or undefined. */
+  openChannel(endpoint: WorkerEndpoint): WorkerChannel | undefined {
+    const channel = this.open.get(endpoint);
+    return channel !== undefined && channel.usable ? channel : undefined;
   }
 
   /** The worker's open channel, when a request sent now would leave on it (otherwise it goes over HTTP). */

@@ -41,11 +41,15 @@ declare module 'fastify' {
     /** Who a platform credential identifies now (undefined: no one: revoked, expired, unknown). */
     identifyCredential(credential: string): Promise<Identity | undefined>;
     /**
-     * Who a request's platform credential identifies, for the fast lane (forward/fast-lane.ts): kept with the request,
-     * so that the authentication hook does not check it again when the lane hands the request on to Fastify. A
-     * credential that verifies is remembered as real, as the hook does.
+     * Who a request's platform credential identifies, for the fast lane (forward/fast-lane.ts). A credential that
+     * verifies is remembered as real, as the authentication hook does.
      */
-    identifyRequest(raw: IncomingMessage, credential: string): Promise<Identity | undefined>;
+    identifyRequest(credential: string): Promise<Identity | undefined>;
+    /**
+     * Keeps the lane's verdict with a request it hands on to Fastify, so that the authentication hook does not check
+     * the credential again (a request the lane answers itself needs nothing kept).
+     */
+    keepVerdict(raw: IncomingMessage, credential: string, identity: Promise<Identity | undefined>): void;
   }
 }
 
@@ -157,10 +161,9 @@ export const authPlugin = fp(
       });
     // The fast lane's verdicts, kept for a request it hands to Fastify (whose hook below then does not check again).
     const verdicts = new WeakMap<IncomingMessage, { credential: string; identity: Promise<Identity | undefined> }>();
-    app.decorate('identifyRequest', (raw: IncomingMessage, credential: string) => {
-      const identity = identifyOnce(credential);
+    app.decorate('identifyRequest', identifyOnce);
+    app.decorate('keepVerdict', (raw: IncomingMessage, credential: string, identity: Promise<Identity | undefined>) => {
       verdicts.set(raw, { credential, identity });
-      return identity;
     });
     app.decorateRequest('identity', null);
     app.addHook('onRequest', async (request: FastifyRequest) => {

@@ -415,6 +415,10 @@ export class DockerRuntime implements WorkerRuntime {
     return this.worker(name).ensureRunning();
   }
 
+  runningEndpoint(name: string): WorkerEndpoint | undefined {
+    return this.workers.get(name)?.runningEndpoint();
+  }
+
   async stop(name: string): Promise<void> {
     try {
       await this.worker(name).stop();
@@ -684,6 +688,10 @@ class ContainerWorker {
     } else {
       await this.start();
     }
+  }
+
+  runningEndpoint(): WorkerEndpoint | undefined {
+    return this.state === 'running' ? this.endpoint : undefined;
   }
 
   ensureRunning(): Promise<WorkerEndpoint> {

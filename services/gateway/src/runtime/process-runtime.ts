@@ -228,6 +228,10 @@ export class ProcessRuntime implements WorkerRuntime {
     return this.worker(name).ensureRunning();
   }
 
+  runningEndpoint(name: string): WorkerEndpoint | undefined {
+    return this.workers.get(name)?.runningEndpoint();
+  }
+
   async stop(name: string): Promise<void> {
     await this.worker(name).stop();
   }
@@ -395,6 +399,10 @@ class ProcessWorker {
       restarts: this.restarts,
       startedAt: this.startedAt,
     };
+  }
+
+  runningEndpoint(): WorkerEndpoint | undefined {
+    return this.state === 'running' ? this.endpoint : undefined;
   }
 
   async ensureRunning(): Promise<WorkerEndpoint> {

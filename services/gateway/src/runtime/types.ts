@@ -98,6 +98,8 @@ export interface WorkerRuntime {
   start(name: string): Promise<WorkerStatus>;
   /** The endpoint of a running worker, starting it first if needed. The hot path: cheap when it already runs. */
   ensureRunning(name: string): Promise<WorkerEndpoint>;
+  /** The endpoint of a worker that runs now, or undefined (then `ensureRunning` starts it or waits for it). */
+  runningEndpoint(name: string): WorkerEndpoint | undefined;
   /** Stops a worker; its data stays. */
   stop(name: string): Promise<void>;
   /**

@@ -101,6 +101,11 @@ export class DatabaseService {
     return this.runtime.ensureRunning(name);
   }
 
+  /** The endpoint of the database's worker when it runs now (the hot path's shortcut), or undefined. */
+  runningEndpoint(name: string): WorkerEndpoint | undefined {
+    return this.runtime.runningEndpoint(name);
+  }
+
   async spawn(name: string, options: SpawnOptions): Promise<SpawnOutcome> {
     return this.lock.run(name.toLowerCase(), async () => {
       const existing = this.catalog.findIgnoringCase(name);
