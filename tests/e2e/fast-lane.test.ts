@@ -234,6 +234,34 @@ describe.each(RUNTIMES)('the fast lane (%s runtime)', (runtime) => {
     await nextSecond();
     expect((await laneCount(gw)) - before).toBe(ok.length);
   });
+
+  it("serves a burst's allowance when the burst waited for the worker's channel to open, as the pipeline does", async () => {
+    // Requests that wait for the same channel resume together; counted in lockstep, every one of them used to see the
+    // whole burst's count, and a burst over the limit was refused entirely.
+    const gw = await startGateway({ runtime, env: { DBFORGE_RATE_LIMIT_PER_SECOND: '3' } });
+    for (const name of ['burst-a', 'burst-b']) {
+      // Each step in a window of its own: the spawn is counted by the same limit.
+      await nextSecond();
+      await gw.client.spawnDatabase(name);
+      await nextSecond();
+      const statuses = await Promise.all(
+        Array.from({ length: 12 }, async () => {
+          const reply = await fetch(`${gw.url}/api/db/${name}/query`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': gw.apiKey },
+            body: '{"sql":"SELECT 1 AS one"}',
+          });
+          await reply.arrayBuffer();
+          return reply.status;
+        }),
+      );
+      const served = statuses.filter((status) => status === 200).length;
+      expect(served + statuses.filter((status) => status === 429).length).toBe(12);
+      // The allowance (3), or twice it when a window boundary falls inside the burst.
+      expect(served).toBeGreaterThanOrEqual(3);
+      expect(served).toBeLessThanOrEqual(6);
+    }
+  });
 });
 
 describe('the fast lane and a worker that cannot start (process runtime)', () => {

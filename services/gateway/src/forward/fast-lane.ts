@@ -98,7 +98,8 @@ export class FastLane {
     const app = this.app;
     const identified = app.identifyRequest(credential);
     // Anything the lane does not answer goes to Fastify with the lane's verdict, which its hook then uses (the credential
-    // is not checked twice); Fastify answers it (a refusal, with its audit), and counts it once.
+    // is not checked twice); Fastify answers it (a refusal, with its audit) and counts it (see `count` for the one case
+    // the per-key limit counts twice).
     const handOver = () => {
       app.keepVerdict(req, credential, identified);
       fastify(req, res);
@@ -165,6 +166,7 @@ export class FastLane {
         endpoint = await app.databases.endpoint(name);
         channel = await app.forwarder.readyChannel(endpoint);
       } catch (error) {
+        await oneAtATime(app);
         // A worker that can't start: counted and answered here, as the pipeline would (from Fastify it would be started
         // a second time).
         let counted = this.count(req, checked);
@@ -176,6 +178,7 @@ export class FastLane {
         }
         return;
       }
+      await oneAtATime(app);
     }
     // A worker without a usable channel (an older image, or one too busy to answer the upgrade) goes over HTTP, which
     // only the pipeline does; nothing was counted yet. So does everything once the gateway is closing.
@@ -212,25 +215,29 @@ export class FastLane {
 
   /**
    * What the pipeline checks before it sends a request on, without counting anything: the caller's access to the
-   * database, its tenant's quota and the per-key limit. Undefined when Fastify should answer it (a request handed to
-   * Fastify is then counted once, there). Answers at once unless a per-key limit is configured.
+   * database, its tenant's quota and the per-key limit. Undefined (or a rejection) when Fastify should answer it (a
+   * request handed to Fastify is then counted there). Answers at once unless a per-key limit is configured.
    */
   private check(req: IncomingMessage, name: string, identity: Identity): Checked | undefined | Promise<Checked | undefined> {
+    if (this.closing) return undefined;
     const access = this.app.access;
-    let found: ReturnType<typeof access.databaseFor>;
+    let checked: Checked;
     try {
       // A database the caller can't see or read: Fastify answers 404 or 403.
-      found = access.databaseFor(identity, name, 'read', false);
+      const found = access.databaseFor(identity, name, 'read', false);
+      // The tenant over its quota: Fastify answers 429 (so a stopped worker is not woken).
+      if (!access.withinQuota(found.record)) return undefined;
+      checked = { record: found.record, actor: actorFor(identity, found.capabilities) };
     } catch {
+      // Whatever failed (a catalogue closing under a stopping gateway), Fastify answers it as it would any request.
       return undefined;
     }
-    // The tenant over its quota: Fastify answers 429 (so a stopped worker is not woken).
-    if (!access.withinQuota(found.record) || this.closing) return undefined;
-    const checked: Checked = { record: found.record, actor: actorFor(identity, found.capabilities) };
     const limiter = this.app.platformRateLimit;
     if (limiter === undefined) return checked;
-    // Over the per-key limit: Fastify answers 429.
-    return limiter(limitRequest(req), { increment: false }).then((verdict) => ((verdict.remaining ?? 1) <= 0 ? undefined : checked));
+    // Over the per-key limit: Fastify answers 429. So does everything once the gateway is closing.
+    return limiter(limitRequest(req), { increment: false }).then((verdict) =>
+      (verdict.remaining ?? 1) <= 0 || this.closing ? undefined : checked,
+    );
   }
 
   /**
@@ -264,6 +271,17 @@ export class FastLane {
       return false;
     }
   }
+}
+
+/**
+ * Lets requests that waited together (for the same worker to start, or its channel to open) go on one per turn of the
+ * event loop when a per-key limit is configured. Released in the same turn, they would all be counted before any of
+ * them read its count: @fastify/rate-limit's in-memory store hands out its live counter and the limiter reads it after
+ * an await, so every one of them saw the whole burst's count and a burst over the limit was refused entirely, where
+ * the pipeline serves the allowance and refuses the rest. Only the waiting path pays this.
+ */
+function oneAtATime(app: FastifyInstance): Promise<void> | undefined {
+  return app.platformRateLimit === undefined ? undefined : new Promise((resolve) => setImmediate(resolve));
 }
 
 /** What the per-key limit reads of a request (its key generator and allow-list). */
