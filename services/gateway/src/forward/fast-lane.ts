@@ -111,10 +111,9 @@ export class FastLane {
       handOver();
       return;
     }
-    // On the hot path nothing below waits until the request is sent, unless a per-key limit is configured (its store
-    // answers asynchronously) or the worker or its channel is not ready.
-    let checked = identity === undefined ? undefined : this.check(req, name, identity);
-    if (checked instanceof Promise) checked = await checked.catch(() => undefined);
+    // On the hot path nothing below waits until the request is sent but the per-key limit's store, when that limit is
+    // configured (it answers asynchronously); the waiting path is for a worker or channel that is not ready.
+    const checked = identity === undefined ? undefined : this.check(name, identity);
     if (checked === undefined) {
       handOver();
       return;
@@ -162,6 +161,11 @@ export class FastLane {
     let endpoint = app.databases.runningEndpoint(name);
     let channel = endpoint === undefined ? undefined : app.forwarder.openChannel(endpoint);
     if (endpoint === undefined || channel === undefined) {
+      // A caller over the per-key limit does not wake a stopped worker: Fastify answers its 429, and counts it once.
+      if (!(await this.withinLimit(req))) {
+        handOver();
+        return;
+      }
       try {
         endpoint = await app.databases.endpoint(name);
         channel = await app.forwarder.readyChannel(endpoint);
@@ -215,35 +219,42 @@ export class FastLane {
 
   /**
    * What the pipeline checks before it sends a request on, without counting anything: the caller's access to the
-   * database, its tenant's quota and the per-key limit. Undefined (or a rejection) when Fastify should answer it (a
-   * request handed to Fastify is then counted there). Answers at once unless a per-key limit is configured.
+   * database and its tenant's quota. Undefined when Fastify should answer it (a request handed to Fastify is then
+   * counted there). The per-key limit is not read here: on the hot path the count itself tells (see `count`).
    */
-  private check(req: IncomingMessage, name: string, identity: Identity): Checked | undefined | Promise<Checked | undefined> {
+  private check(name: string, identity: Identity): Checked | undefined {
     if (this.closing) return undefined;
     const access = this.app.access;
-    let checked: Checked;
     try {
       // A database the caller can't see or read: Fastify answers 404 or 403.
       const found = access.databaseFor(identity, name, 'read', false);
       // The tenant over its quota: Fastify answers 429 (so a stopped worker is not woken).
       if (!access.withinQuota(found.record)) return undefined;
-      checked = { record: found.record, actor: actorFor(identity, found.capabilities) };
+      return { record: found.record, actor: actorFor(identity, found.capabilities) };
     } catch {
       // Whatever failed (a catalogue closing under a stopping gateway), Fastify answers it as it would any request.
       return undefined;
     }
+  }
+
+  /** Whether the caller is within the per-key limit now, read without counting (true when there is no such limit). */
+  private async withinLimit(req: IncomingMessage): Promise<boolean> {
     const limiter = this.app.platformRateLimit;
-    if (limiter === undefined) return checked;
-    // Over the per-key limit: Fastify answers 429. So does everything once the gateway is closing.
-    return limiter(limitRequest(req), { increment: false }).then((verdict) =>
-      (verdict.remaining ?? 1) <= 0 || this.closing ? undefined : checked,
-    );
+    if (limiter === undefined) return true;
+    try {
+      return ((await limiter(limitRequest(req), { increment: false })).remaining ?? 1) > 0;
+    } catch {
+      return false;
+    }
   }
 
   /**
-   * Counts the request against the per-key limit and its tenant's quota; answers the limit's headers, or undefined
-   * when a request of another client took the last of an allowance since the check (Fastify then answers the 429; the
-   * per-key limit counts this refused request twice). Answers at once unless a per-key limit is configured.
+   * Counts the request against the per-key limit and its tenant's quota; answers the limit's headers, or undefined when
+   * the request is over either, and Fastify then answers the 429. The per-key limit has then counted the refused
+   * request twice (here and in Fastify's hook), which changes nothing: its window is exceeded already, and a count
+   * past the limit neither moves the window's end nor the reply's headers (no ban, no exponential backoff configured).
+   * A request its tenant's quota refuses here (another request took the last of it since the check) has been counted by
+   * the per-key limit, and is counted there again. Answers at once unless a per-key limit is configured.
    */
   private count(req: IncomingMessage, checked: Checked): string[] | undefined | Promise<string[] | undefined> {
     const limiter = this.app.platformRateLimit;
