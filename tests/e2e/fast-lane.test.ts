@@ -240,9 +240,12 @@ describe.each(RUNTIMES)('the fast lane (%s runtime)', (runtime) => {
     // whole burst's count, and a burst over the limit was refused entirely.
     const gw = await startGateway({ runtime, env: { DBFORGE_RATE_LIMIT_PER_SECOND: '3' } });
     for (const name of ['burst-a', 'burst-b']) {
-      // Each step in a window of its own: the spawn is counted by the same limit.
+      // Each step in a window of its own: the admin calls are counted by the same limit. A settings change restarts the
+      // worker, so that the burst finds its channel closed and waits for it together.
       await nextSecond();
       await gw.client.spawnDatabase(name);
+      await nextSecond();
+      await gw.client.updateDatabaseSettings(name, { statement_timeout_ms: 5000 });
       await nextSecond();
       const statuses = await Promise.all(
         Array.from({ length: 12 }, async () => {
@@ -261,6 +264,39 @@ describe.each(RUNTIMES)('the fast lane (%s runtime)', (runtime) => {
       expect(served).toBeGreaterThanOrEqual(3);
       expect(served).toBeLessThanOrEqual(6);
     }
+  });
+
+  it("answers a burst over its tenant's quota as the pipeline does, counting each request once against the key", async () => {
+    // A burst that waits for the worker's channel passes the quota's check together, and the quota refuses the excess
+    // only when the lane counts: those refusals are the lane's to answer (handed to Fastify, they were counted a second
+    // time by the per-key limit, and the last of them refused as over the key's limit instead).
+    const gw = await startGateway({ runtime, env: { DBFORGE_RATE_LIMIT_PER_SECOND: '10' } });
+    await gw.client.request('POST', '/admin/tenants', { body: { id: 'lane-burst', name: 'burst', quotas: { requests_per_second: 5 } } });
+    await nextSecond();
+    const key = await createKey(gw.client, 'lane-burst', { scope: 'admin' });
+    await nextSecond();
+    await gw.client.withApiKey(key).spawnDatabase('lane-burst-db', { tenant: 'lane-burst' });
+    await nextSecond();
+    // A settings change restarts the worker: the burst finds its channel closed, and waits for it together.
+    await gw.client.updateDatabaseSettings('lane-burst-db', { statement_timeout_ms: 5000 });
+    await nextSecond();
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const reply = await fetch(`${gw.url}/api/db/lane-burst-db/query`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': key },
+          body: '{"sql":"SELECT 1 AS one"}',
+        });
+        const body = (await reply.json()) as { error?: { message: string } };
+        return { status: reply.status, remaining: reply.headers.get('x-ratelimit-remaining'), message: body.error?.message ?? '' };
+      }),
+    );
+    const refused = replies.filter((r) => r.status === 429);
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(5);
+    expect(refused).toHaveLength(5);
+    for (const refusal of refused) expect(refusal.message).toContain("Tenant 'lane-burst' is over its quota");
+    // Ten requests, each counted once against the key's 10: every allowance from 9 down to 0 seen once.
+    expect(replies.map((r) => Number(r.remaining)).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 });
 

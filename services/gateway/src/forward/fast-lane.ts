@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline, type Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { isValidDatabaseName, REQUEST_ID_HEADER, WorkerHeaders } from '@dbforge/contracts';
+import { DbForgeError, isValidDatabaseName, REQUEST_ID_HEADER, WorkerHeaders } from '@dbforge/contracts';
 import { logFailure, retryAfterOf, toDbForgeError } from '@dbforge/server-kit';
 import { isEndUserToken, presentedKey } from '../plugins/auth.js';
 import { actorFor, type Actor } from '../plugins/access.js';
@@ -98,8 +98,8 @@ export class FastLane {
     const app = this.app;
     const identified = app.identifyRequest(credential);
     // Anything the lane does not answer goes to Fastify with the lane's verdict, which its hook then uses (the credential
-    // is not checked twice); Fastify answers it (a refusal, with its audit) and counts it (see `count` for the one case
-    // the per-key limit counts twice).
+    // is not checked twice); Fastify answers it (a refusal, with its audit) and counts it. Only a request over the
+    // per-key limit reaches Fastify counted already (see `count`).
     const handOver = () => {
       app.keepVerdict(req, credential, identified);
       fastify(req, res);
@@ -111,8 +111,9 @@ export class FastLane {
       handOver();
       return;
     }
-    // On the hot path nothing below waits until the request is sent but the per-key limit's store, when that limit is
-    // configured (it answers asynchronously); the waiting path is for a worker or channel that is not ready.
+    // On the hot path nothing below waits until the request is sent but the per-key limiter, when that limit is
+    // configured (it answers asynchronously), and a body that did not come whole with the head; the waiting path is
+    // for a worker or channel that is not ready.
     const checked = identity === undefined ? undefined : this.check(name, identity);
     if (checked === undefined) {
       handOver();
@@ -172,13 +173,13 @@ export class FastLane {
       } catch (error) {
         await oneAtATime(app);
         // A worker that can't start: counted and answered here, as the pipeline would (from Fastify it would be started
-        // a second time).
+        // a second time); a tenant over its quota is answered that, as the pipeline checks the quota first.
         let counted = this.count(req, checked);
         if (counted instanceof Promise) counted = await counted.catch(() => undefined);
         if (counted === undefined) handOver();
         else {
-          rateHeaders = counted;
-          fail(error);
+          rateHeaders = counted.headers;
+          fail(counted.refusal ?? error);
         }
         return;
       }
@@ -197,7 +198,11 @@ export class FastLane {
       handOver();
       return;
     }
-    rateHeaders = counted;
+    rateHeaders = counted.headers;
+    if (counted.refusal !== undefined) {
+      fail(counted.refusal);
+      return;
+    }
     const length = Number(req.headers['content-length']);
     let body = wholeBody(req, length);
     if (body === undefined) {
@@ -231,8 +236,10 @@ export class FastLane {
       // The tenant over its quota: Fastify answers 429 (so a stopped worker is not woken).
       if (!access.withinQuota(found.record)) return undefined;
       return { record: found.record, actor: actorFor(identity, found.capabilities) };
-    } catch {
-      // Whatever failed (a catalogue closing under a stopping gateway), Fastify answers it as it would any request.
+    } catch (error) {
+      // Whatever failed (a catalogue closing under a stopping gateway), Fastify answers it as it would any request; a
+      // failure other than a refusal is logged, so that a fault of the lane's own does not pass unseen.
+      if (!(error instanceof DbForgeError) && !this.closing) this.log.warn({ err: error }, 'the fast lane handed a request on after its check failed');
       return undefined;
     }
   }
@@ -249,44 +256,40 @@ export class FastLane {
   }
 
   /**
-   * Counts the request against the per-key limit and its tenant's quota; answers the limit's headers, or undefined when
-   * the request is over either, and Fastify then answers the 429. The per-key limit has then counted the refused
-   * request twice (here and in Fastify's hook), which changes nothing: its window is exceeded already, and a count
-   * past the limit neither moves the window's end nor the reply's headers (no ban, no exponential backoff configured).
-   * A request its tenant's quota refuses here (another request took the last of it since the check) has been counted by
-   * the per-key limit, and is counted there again. Answers at once unless a per-key limit is configured.
+   * Counts the request against the per-key limit, then its tenant's quota, as the pipeline does (its rate-limit hook,
+   * then the route's access check). Over the per-key limit: undefined, and Fastify answers the 429; its hook counts the
+   * request again, which changes nothing, the window being exceeded already (a count past the limit moves neither the
+   * window's end nor the reply's headers: no ban, no backoff configured). Over the tenant's quota (another request took
+   * the last of it since the check): the refusal, for the lane to answer with the per-key limit's headers, as the
+   * pipeline would, so that the request is counted once. Answers at once unless a per-key limit is configured.
    */
-  private count(req: IncomingMessage, checked: Checked): string[] | undefined | Promise<string[] | undefined> {
+  private count(req: IncomingMessage, checked: Checked): Counted | undefined | Promise<Counted | undefined> {
     const limiter = this.app.platformRateLimit;
-    if (limiter === undefined) return this.countTenant(checked) ? [] : undefined;
+    if (limiter === undefined) return { headers: [], refusal: this.tenantRefusal(checked) };
     return limiter(limitRequest(req)).then((verdict) => {
-      if (verdict.isExceeded === true || !this.countTenant(checked)) return undefined;
-      if (verdict.isAllowed) return [];
-      return [
-        'x-ratelimit-limit',
-        String(verdict.max),
-        'x-ratelimit-remaining',
-        String(verdict.remaining),
-        'x-ratelimit-reset',
-        String(verdict.ttlInSeconds),
-      ];
+      if (verdict.isExceeded === true) return undefined;
+      const headers = verdict.isAllowed
+        ? []
+        : ['x-ratelimit-limit', String(verdict.max), 'x-ratelimit-remaining', String(verdict.remaining), 'x-ratelimit-reset', String(verdict.ttlInSeconds)];
+      return { headers, refusal: this.tenantRefusal(checked) };
     });
   }
 
-  /** Counts the request against its tenant's quota: false when it is over it. */
-  private countTenant(checked: Checked): boolean {
+  /** Counts the request against its tenant's quota: the refusal when it is over it, otherwise undefined. */
+  private tenantRefusal(checked: Checked): unknown {
     try {
       this.app.access.throttleFor(checked.record);
-      return true;
-    } catch {
-      return false;
+      return undefined;
+    } catch (error) {
+      return error;
     }
   }
 }
 
 /**
- * Lets requests that waited together (for the same worker to start, or its channel to open) go on one per turn of the
- * event loop when a per-key limit is configured. Released in the same turn, they would all be counted before any of
+ * Lets requests that waited together (for the same worker to start, or its channel to open) go on one at a time, each
+ * in its own `setImmediate` callback (Node runs the microtasks of one before the next), when a per-key limit is
+ * configured. Released in the same turn, they would all be counted before any of
  * them read its count: @fastify/rate-limit's in-memory store hands out its live counter and the limiter reads it after
  * an await, so every one of them saw the whole burst's count and a burst over the limit was refused entirely, where
  * the pipeline serves the allowance and refuses the rest. Only the waiting path pays this.
@@ -303,5 +306,11 @@ function limitRequest(req: IncomingMessage): { headers: IncomingMessage['headers
 interface Checked {
   record: DatabaseRecord;
   actor: Actor;
+}
+
+/** A counted request: the per-key limit's reply headers, and the tenant quota's refusal if it was over it. */
+interface Counted {
+  headers: string[];
+  refusal: unknown;
 }
 
