@@ -44,19 +44,14 @@ interface StatementMeta {
   /** It can't run inside a transaction (VACUUM) or must not (PRAGMA settings of the connection). */
   standalone: boolean;
   /**
-   * It names the event log, or `sqlite_sequence` (where the log's next id is kept): pending bulk events are written out
-   * before it runs.
+   * Pending bulk events are written out before it runs: it may change the schema (`ddl`), names the event log or
+   * `sqlite_sequence` (where the log's next id is kept), or may replace rows (`OR REPLACE`, `REPLACE INTO`: SQLite
+   * removes a replaced row without its delete trigger; the word anywhere counts, the replace() function included).
    */
-  events: boolean;
-  /**
-   * It may replace rows (`OR REPLACE`, `REPLACE INTO`): SQLite removes a replaced row without its delete trigger, so
-   * pending bulk events are written out before it runs (the word anywhere counts, the replace() function included).
-   */
-  replaces: boolean;
+  settlesBulk: boolean;
 }
 
-const NAMES_EVENT_LOG = /_dbforge_events|sqlite_sequence/i;
-const NAMES_REPLACE = /replace/i;
+const SETTLES_BULK = /_dbforge_events|sqlite_sequence|replace/i;
 
 const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'REPLACE', 'WITH', 'SELECT', 'VALUES']);
 
@@ -86,13 +81,8 @@ function statementMeta(sql: string): StatementMeta {
   let words = leadingWords(sql, 3);
   if (words[0] === 'EXPLAIN') words = words[1] === 'QUERY' ? words.slice(3) : words.slice(1);
   const first = words[0] ?? '';
-  return {
-    reserved: namesReservedObject(sql),
-    ddl: !DML.has(first),
-    standalone: first === 'VACUUM' || first === 'PRAGMA',
-    events: NAMES_EVENT_LOG.test(sql),
-    replaces: NAMES_REPLACE.test(sql),
-  };
+  const ddl = !DML.has(first);
+  return { reserved: namesReservedObject(sql), ddl, standalone: first === 'VACUUM' || first === 'PRAGMA', settlesBulk: ddl || SETTLES_BULK.test(sql) };
 }
 
 /** A write's result: rows changed, and the last insert's rowid (text beyond 2^53). */
@@ -254,9 +244,7 @@ export class SqliteAdapter implements DatabaseAdapter {
    * replace rows (see events/bulk-inserts.ts), in the open transaction or in one of its own.
    */
   private beforeStatement(sql: string): void {
-    if (!this.mayBePending) return;
-    const meta = this.meta(sql);
-    if (meta.ddl || meta.events || meta.replaces) this.settleBulk();
+    if (this.mayBePending && this.meta(sql).settlesBulk) this.settleBulk();
   }
 
   /** Writes out pending bulk events (in the open transaction, or in one of its own), if any. */

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { quoteIdentifier as q } from '@dbforge/contracts';
 import { ParamSetFailure } from '../batch.js';
 import { scanSql } from '../sql-lexer.js';
-import { BULK_EVENTS_TABLE, EVENTS_TABLE } from './schema.js';
+import { BULK_EVENTS_TABLE, EVENT_COLUMNS, EVENTS_TABLE } from './schema.js';
 import type { SqliteCapture } from './sqlite-capture.js';
 
 /**
@@ -47,9 +47,7 @@ interface PendingRow {
   reverts: number | null;
 }
 
-const INSERT_EVENT =
-  `INSERT INTO ${EVENTS_TABLE} (id, committed_at, actor_id, actor_roles, request_id, source, op, resource, tbl, record_id, before, after, reverts) ` +
-  "VALUES (?, ?, ?, ?, ?, ?, 'create', NULL, ?, ?, NULL, ?, ?)";
+const INSERT_EVENT = `INSERT INTO ${EVENTS_TABLE} (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'create', NULL, ?, ?, NULL, ?, ?)`;
 /** Rows whose images are read at a time when writing events out. */
 const CHUNK = 10_000;
 /** Events written out per step while the database is idle (a step holds the connection for some 20 to 40 ms). */
@@ -119,6 +117,8 @@ export class BulkInserts {
   private readonly anyPending: Database.Statement<[], number>;
   private readonly insertEvent: Database.Statement;
   private readonly lastRowid: Database.Statement;
+  private readonly triggerDdl: Database.Statement<[string], string>;
+  private readonly newestId: Database.Statement<[], number>;
 
   constructor(
     private readonly db: Database.Database,
@@ -130,6 +130,11 @@ export class BulkInserts {
     this.anyPending = db.prepare(`SELECT EXISTS (SELECT 1 FROM ${BULK_EVENTS_TABLE})`).pluck() as Database.Statement<[], number>;
     this.insertEvent = db.prepare(INSERT_EVENT);
     this.lastRowid = db.prepare('SELECT last_insert_rowid()').pluck().safeIntegers(true);
+    this.triggerDdl = db.prepare("SELECT sql FROM main.sqlite_schema WHERE type = 'trigger' AND name = ?").pluck() as Database.Statement<[string], string>;
+    // Asked after every commit while the realtime feed has subscribers: prepared once.
+    this.newestId = db
+      .prepare(`SELECT max(coalesce((SELECT max(id) FROM ${EVENTS_TABLE}), 0), coalesce((SELECT max(last_id) FROM ${BULK_EVENTS_TABLE}), 0))`)
+      .pluck() as Database.Statement<[], number>;
   }
 
   /** Whether some bulk insert's events are still pending. */
@@ -193,7 +198,7 @@ export class BulkInserts {
    */
   insert(stmt: Database.Statement, sets: unknown[], target: BulkTarget): { changes: number; rowid: number | bigint } {
     const trigger = this.capture.insertTrigger(target.table);
-    const sql = this.db.prepare("SELECT sql FROM main.sqlite_schema WHERE type = 'trigger' AND name = ?").pluck().get(trigger) as string;
+    const sql = this.triggerSql(trigger)!;
     const version = this.schemaVersion.get()!;
     this.db.prepare(`DROP TRIGGER main.${q(trigger)}`).run();
     const runs: KeyRun[] = [];
@@ -218,7 +223,7 @@ export class BulkInserts {
       }
     } catch (error) {
       // A full disk or database can end the whole transaction, the dropped trigger coming back with it.
-      if (this.db.inTransaction && !this.hasTrigger(trigger)) this.restoreTrigger(sql, version);
+      if (this.db.inTransaction && this.triggerSql(trigger) === undefined) this.restoreTrigger(sql, version);
       throw new ParamSetFailure(error, { index: j, total: sets.length });
     }
     this.restoreTrigger(sql, version);
@@ -257,8 +262,9 @@ export class BulkInserts {
     for (const known of this.targets.values()) if (known.version === version) known.version = now;
   }
 
-  private hasTrigger(name: string): boolean {
-    return this.db.prepare("SELECT 1 FROM main.sqlite_schema WHERE type = 'trigger' AND name = ?").get(name) !== undefined;
+  /** A trigger's CREATE statement, or undefined when there is no such trigger. */
+  private triggerSql(name: string): string | undefined {
+    return this.triggerDdl.get(name);
   }
 
   /** Makes every pending entry ordinary events (in the open transaction, or in one of its own). */
@@ -292,12 +298,7 @@ export class BulkInserts {
 
   /** The newest event id, pending ones included (without settling them). */
   latestId(): number {
-    return (
-      (this.db
-        .prepare(`SELECT max(coalesce((SELECT max(id) FROM ${EVENTS_TABLE}), 0), coalesce((SELECT max(last_id) FROM ${BULK_EVENTS_TABLE}), 0))`)
-        .pluck()
-        .get() as number) ?? 0
-    );
+    return this.newestId.get()!;
   }
 
   /**
@@ -328,7 +329,7 @@ export class BulkInserts {
     const image = this.db.prepare(`SELECT CAST(r.${key} AS TEXT) AS k, ${rowImage} AS j FROM main.${table} AS r WHERE r.${key} BETWEEN ? AND ?`);
     // A run of keys none of which changed since: every row is there as inserted, its event written in one statement.
     const whole = this.db.prepare(
-      `INSERT INTO ${EVENTS_TABLE} (id, committed_at, actor_id, actor_roles, request_id, source, op, resource, tbl, record_id, before, after, reverts) ` +
+      `INSERT INTO ${EVENTS_TABLE} (${EVENT_COLUMNS}) ` +
         `SELECT ? + (r.${key} - ?), ?, ?, ?, ?, ?, 'create', NULL, ?, CAST(r.${key} AS TEXT), NULL, ${rowImage}, ? ` +
         `FROM main.${table} AS r WHERE r.${key} BETWEEN ? AND ? ORDER BY r.${key}`,
     );
