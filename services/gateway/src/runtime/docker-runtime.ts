@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { ContainerCreateOptions, ContainerInspectInfo } from 'dockerode';
@@ -726,7 +727,14 @@ class ContainerWorker {
         throw error;
       }
     }
-    const info = await this.container.inspect();
+    let info = await this.container.inspect();
+    // Docker's restart policy may be restarting the container at this moment (after an OOM kill, say): it has no
+    // network address until it runs again, so it is asked again for a while rather than given up on.
+    const deadline = Date.now() + this.options.startTimeoutMs;
+    while (!info.NetworkSettings.Networks[this.options.network]?.IPAddress && (info.State.Restarting || info.State.Running) && Date.now() < deadline) {
+      await delay(100);
+      info = await this.container.inspect();
+    }
     this.learn(info);
     await this.connect(info);
   }
