@@ -91,14 +91,16 @@ export function recordOperation(method: string, subPath: string): { op: RecordOp
 const EMPTY = Buffer.alloc(0);
 
 export function encodeFrame(header: object, body: Buffer | string = EMPTY): Buffer {
-  const head = Buffer.from(JSON.stringify(header));
+  // The header is written straight into the frame (no buffer of its own to make and copy).
+  const head = JSON.stringify(header);
+  const headLength = Buffer.byteLength(head);
   const bodyLength = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  const frame = Buffer.allocUnsafe(8 + head.length + bodyLength);
-  frame.writeUInt32BE(4 + head.length + bodyLength, 0);
-  frame.writeUInt32BE(head.length, 4);
-  head.copy(frame, 8);
-  if (typeof body === 'string') frame.write(body, 8 + head.length);
-  else body.copy(frame, 8 + head.length);
+  const frame = Buffer.allocUnsafe(8 + headLength + bodyLength);
+  frame.writeUInt32BE(4 + headLength + bodyLength, 0);
+  frame.writeUInt32BE(headLength, 4);
+  frame.write(head, 8);
+  if (typeof body === 'string') frame.write(body, 8 + headLength);
+  else body.copy(frame, 8 + headLength);
   return frame;
 }
 

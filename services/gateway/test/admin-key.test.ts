@@ -44,6 +44,25 @@ describe('AdminKeyStore', () => {
     expect(await store.verify(`é${'a'.repeat(31)}`)).toBe(false);
   });
 
+  it('tells at once what it knows without argon2, and compares a key of the same length in bytes as the last one verified', async () => {
+    const secretsDir = tempDir();
+    const { generatedKey } = await AdminKeyStore.load({ secretsDir });
+    const { store } = await AdminKeyStore.load({ secretsDir });
+    // Not verified yet: only argon2 can tell; something that can't be a generated key is refused at once.
+    expect(store.verifyNow(generatedKey!)).toBeUndefined();
+    expect(store.verifyNow('short')).toBe(false);
+    expect(await store.verify(generatedKey!)).toBe(true);
+    expect(store.verifyNow(generatedKey!)).toBe(true);
+    // The same length in bytes as the key (one two-byte character): compared with it, and refused.
+    const sameBytes = `é${generatedKey!.slice(2)}`;
+    expect(Buffer.byteLength(sameBytes)).toBe(Buffer.byteLength(generatedKey!));
+    expect(store.verifyNow(sameBytes)).toBe(false);
+    // Differing in the last character only.
+    const lastChanged = `${generatedKey!.slice(0, -1)}${generatedKey!.endsWith('A') ? 'B' : 'A'}`;
+    expect(await store.verify(lastChanged)).toBe(false);
+    expect(store.verifyNow(generatedKey!)).toBe(true);
+  });
+
   it('runs at most two argon2 checks of guesses at once and refuses the rest', async () => {
     const secretsDir = tempDir();
     const { generatedKey } = await AdminKeyStore.load({ secretsDir });

@@ -47,7 +47,7 @@ function digest(key: string): string {
 export class AdminKeyStore {
   private readonly verified = new Set<string>();
   private readonly rejected = new Map<string, true>();
-  private lastVerified: Buffer | undefined;
+  private lastVerified: LastVerified | undefined;
   private checking = 0;
 
   private constructor(
@@ -90,28 +90,41 @@ export class AdminKeyStore {
     return { store, generatedKey, origin: 'generated' };
   }
 
-  async verify(presented: string): Promise<boolean> {
+  /**
+   * Whether the presented key is the admin key, when that is known without argon2 (the key verified or refused before,
+   * or one that can't be it); undefined when only `verify` can tell.
+   */
+  verifyNow(presented: string): boolean | undefined {
     if (presented.length === 0 || presented.length > 1024) return false;
     // The key that verified last is compared first, without hashing: the hot path of every request. (Compared as bytes:
-    // a character outside ASCII would make the lengths of the text and of its bytes differ.)
-    if (this.lastVerified !== undefined) {
-      const bytes = Buffer.from(presented);
-      if (bytes.length === this.lastVerified.length && crypto.timingSafeEqual(bytes, this.lastVerified)) return true;
+    // a character outside ASCII would make the lengths of the text and of its bytes differ. The bytes are written into
+    // a buffer kept for it, so that the hot path allocates nothing.)
+    const last = this.lastVerified;
+    if (last !== undefined && Buffer.byteLength(presented) === last.bytes.length) {
+      last.scratch.write(presented);
+      if (crypto.timingSafeEqual(last.scratch, last.bytes)) return true;
     }
     const d = digest(presented);
     if (this.plainDigest !== undefined) {
       const ok = crypto.timingSafeEqual(Buffer.from(d, 'hex'), this.plainDigest);
-      if (ok) this.lastVerified = Buffer.from(presented);
+      if (ok) this.lastVerified = new LastVerified(presented);
       return ok;
     }
     if (this.verified.has(d)) {
-      this.lastVerified = Buffer.from(presented);
+      this.lastVerified = new LastVerified(presented);
       return true;
     }
     if (this.rejected.has(d)) return false;
     // A stored hash is always of a generated key (`dbf_admin_` and 43 characters): anything else is refused without
     // the argon2 work, which would otherwise be a cheap way to load the gateway.
     if (!GENERATED_KEY.test(presented)) return false;
+    return undefined;
+  }
+
+  async verify(presented: string): Promise<boolean> {
+    const known = this.verifyNow(presented);
+    if (known !== undefined) return known;
+    const d = digest(presented);
     // Each check costs about 100 ms of CPU and 64 MiB: a few at a time, and a flood of guesses is refused rather than
     // queued (the real key, once verified, is never checked this way again).
     if (this.checking >= MAX_CONCURRENT_CHECKS) return false;
@@ -124,12 +137,23 @@ export class AdminKeyStore {
     }
     if (ok) {
       this.verified.add(d);
-      this.lastVerified = Buffer.from(presented);
+      this.lastVerified = new LastVerified(presented);
     } else {
       if (this.rejected.size >= 10_000) this.rejected.delete(this.rejected.keys().next().value as string);
       this.rejected.set(d, true);
     }
     return ok;
+  }
+}
+
+/** The key that verified last, as bytes, with a buffer of its length to compare a presented key in. */
+class LastVerified {
+  readonly bytes: Buffer;
+  readonly scratch: Buffer;
+
+  constructor(key: string) {
+    this.bytes = Buffer.from(key);
+    this.scratch = Buffer.alloc(this.bytes.length);
   }
 }
 

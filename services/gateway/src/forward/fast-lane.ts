@@ -7,6 +7,7 @@ import { isEndUserToken, presentedKey } from '../plugins/auth.js';
 import { actorFor, type Actor } from '../plugins/access.js';
 import type { Identity } from '../tenancy/access.js';
 import type { DatabaseRecord } from '../catalog/catalog.js';
+import type { EndpointMeter } from '../stats/metrics.js';
 import { readBody, wholeBody } from './forwarder.js';
 import { requestId } from '../request-id.js';
 
@@ -45,11 +46,15 @@ export class FastLane {
   private closing = false;
   /** The headers the pipeline gives every reply (security headers, CORS's constant ones), as name/value pairs. */
   private fixedHeaders: string[] = [];
+  /** The Prometheus meters of the lane's two endpoints. */
+  private readonly meters: Record<'query' | 'batch', EndpointMeter>;
 
   constructor(
     private readonly app: FastifyInstance,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.meters = { query: app.metrics.endpoint('POST', ROUTES.query), batch: app.metrics.endpoint('POST', ROUTES.batch) };
+  }
 
   /**
    * Learns the headers the pipeline's global hooks give every reply by asking it for one (`GET /health`, which no
@@ -90,11 +95,12 @@ export class FastLane {
       fastify(req, res);
       return;
     }
-    void this.serve(req, res, match[1]!, match[2] as 'query' | 'batch', credential, fastify);
+    // (The operation as a constant: the matched text would be looked up in the string table at every use as a key.)
+    void this.serve(req, res, match[1]!, match[2] === 'query' ? 'query' : 'batch', credential, fastify);
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse, name: string, op: 'query' | 'batch', credential: string, fastify: Handler): Promise<void> {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const app = this.app;
     const identified = app.identifyRequest(credential);
     // Anything the lane does not answer goes to Fastify with the lane's verdict, which its hook then uses (the credential
@@ -105,12 +111,14 @@ export class FastLane {
       fastify(req, res);
     };
     let identity: Identity | undefined;
-    try {
-      identity = await identified;
-    } catch {
-      handOver();
-      return;
-    }
+    if (identified instanceof Promise) {
+      try {
+        identity = await identified;
+      } catch {
+        handOver();
+        return;
+      }
+    } else identity = identified;
     // On the hot path nothing below waits until the request is sent but the per-key limiter, when that limit is
     // configured (it answers asynchronously), and a body that did not come whole with the head; the waiting path is
     // for a worker or channel that is not ready.
@@ -120,7 +128,6 @@ export class FastLane {
       return;
     }
     const id = requestId(req);
-    const route = ROUTES[op];
     const log = this.log;
     let rateHeaders: string[] = [];
     const answer = (status: number, extra: Record<string, string>, body: Buffer | Readable | undefined) => {
@@ -134,7 +141,7 @@ export class FastLane {
       const record = () => {
         const code = extra[WorkerHeaders.errorCode];
         app.stats.record(ENDPOINTS[op], status, code);
-        app.metrics.observe('POST', route, status, Number(process.hrtime.bigint() - started) / 1e9, code);
+        this.meters[op].observe(status, (performance.now() - started) / 1000, code);
         app.metrics.laneServed();
       };
       res.writeHead(status, headers);
@@ -149,13 +156,24 @@ export class FastLane {
         pipeline(body, res, () => {});
       }
     };
+    // Answers an error as the envelope. It never throws (a throw would end the gateway: nothing waits for `serve`); a
+    // reply already begun can only be cut off.
     const fail = (error: unknown) => {
       const mapped = toDbForgeError(error);
       logFailure(log, error, mapped, { reqId: id, method: 'POST', url: req.url });
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
       const retryAfter = retryAfterOf(mapped);
       const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', [WorkerHeaders.errorCode]: mapped.code };
       if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
-      answer(mapped.status, headers, Buffer.from(JSON.stringify(mapped.toEnvelope())));
+      try {
+        answer(mapped.status, headers, Buffer.from(JSON.stringify(mapped.toEnvelope())));
+      } catch (thrown) {
+        log.error({ err: thrown, reqId: id }, 'the fast lane could not answer an error');
+        res.destroy();
+      }
     };
     // A client gone during the checks: no worker is started for it.
     if (req.destroyed) return;

@@ -41,15 +41,16 @@ declare module 'fastify' {
     /** Who a platform credential identifies now (undefined: no one: revoked, expired, unknown). */
     identifyCredential(credential: string): Promise<Identity | undefined>;
     /**
-     * Who a request's platform credential identifies, for the fast lane (forward/fast-lane.ts). A credential that
-     * verifies is remembered as real, as the authentication hook does.
+     * Who a request's platform credential identifies, for the fast lane (forward/fast-lane.ts): at once, unless it is
+     * an admin key not verified before (argon2 takes a while). A credential that verifies is remembered as real, as the
+     * authentication hook does.
      */
-    identifyRequest(credential: string): Promise<Identity | undefined>;
+    identifyRequest(credential: string): Identity | undefined | Promise<Identity | undefined>;
     /**
      * Keeps the lane's verdict with a request it hands on to Fastify, so that the authentication hook does not check
      * the credential again (a request the lane answers itself needs nothing kept).
      */
-    keepVerdict(raw: IncomingMessage, credential: string, identity: Promise<Identity | undefined>): void;
+    keepVerdict(raw: IncomingMessage, credential: string, identity: Identity | undefined | Promise<Identity | undefined>): void;
   }
 }
 
@@ -131,7 +132,8 @@ export const authPlugin = fp(
     });
     app.decorate('signAccessToken', (claims: AccessTokenClaims) => app.jwt.sign(claims));
 
-    async function identify(credential: string): Promise<Identity | undefined> {
+    /** Who a credential identifies: at once when no waiting is needed (every credential but an admin key not seen yet). */
+    function identifyNow(credential: string): Identity | undefined | Promise<Identity | undefined> {
       const apiKey = parseApiKey(credential);
       if (apiKey) {
         const key = tenancy.verifyKey(apiKey.id, credential);
@@ -149,20 +151,31 @@ export const authPlugin = fp(
         if (!user) return undefined;
         return { kind: 'user', userId: user.id, email: user.email, platformAdmin: user.platform_admin, roles: tenancy.roles(user.id) };
       }
-      return (await adminKeys.verify(credential)) ? { kind: 'admin' } : undefined;
+      const admin = adminKeys.verifyNow(credential);
+      if (admin !== undefined) return admin ? { kind: 'admin' } : undefined;
+      return adminKeys.verify(credential).then((ok): Identity | undefined => (ok ? { kind: 'admin' } : undefined));
     }
 
-    app.decorate('identifyCredential', identify);
+    app.decorate('identifyCredential', async (credential: string) => identifyNow(credential));
     /** A request's identity; a credential that verifies is remembered as real (rate limits then count by it). */
-    const identifyOnce = (credential: string) =>
-      identify(credential).then((identity) => {
-        if (identity !== undefined) options.knownCredentials?.remember(credential);
-        return identity;
-      });
+    const remembered = (credential: string, identity: Identity | undefined) => {
+      if (identity !== undefined) options.knownCredentials?.remember(credential);
+      return identity;
+    };
+    const identifyOnce = (credential: string): Identity | undefined | Promise<Identity | undefined> => {
+      let identity: Identity | undefined | Promise<Identity | undefined>;
+      try {
+        identity = identifyNow(credential);
+      } catch (error) {
+        // A check that failed (the catalogue closing under a stopping gateway) fails as a promise, as it always did.
+        return Promise.reject(error);
+      }
+      return identity instanceof Promise ? identity.then((found) => remembered(credential, found)) : remembered(credential, identity);
+    };
     // The fast lane's verdicts, kept for a request it hands to Fastify (whose hook below then does not check again).
-    const verdicts = new WeakMap<IncomingMessage, { credential: string; identity: Promise<Identity | undefined> }>();
+    const verdicts = new WeakMap<IncomingMessage, { credential: string; identity: Identity | undefined | Promise<Identity | undefined> }>();
     app.decorate('identifyRequest', identifyOnce);
-    app.decorate('keepVerdict', (raw: IncomingMessage, credential: string, identity: Promise<Identity | undefined>) => {
+    app.decorate('keepVerdict', (raw: IncomingMessage, credential: string, identity: Identity | undefined | Promise<Identity | undefined>) => {
       verdicts.set(raw, { credential, identity });
     });
     app.decorateRequest('identity', null);
