@@ -79,5 +79,14 @@ describe('gateway metrics', () => {
     expect(count).toMatchObject({ value: 1, labels: { method: 'POST', route: QUERY } });
     const requests = json.find((metric) => metric.name === 'dbforge_http_requests_total');
     expect(requests?.values).toEqual([{ value: 1, labels: { method: 'POST', route: QUERY, status_code: '200' } }]);
+
+    // The registry's reset starts every count again, the lane's and the errors' included.
+    metrics.observe('POST', QUERY, 404, 0.001, 'NOT_FOUND');
+    metrics.registry.resetMetrics();
+    const after = await metrics.registry.metrics();
+    expect(after).toMatch(/^dbforge_fast_lane_requests_total 0$/m);
+    expect(after).not.toContain('dbforge_http_errors_total{');
+    expect(after).not.toContain('dbforge_http_requests_total{');
+    expect(after).toContain('dbforge_http_request_duration_seconds_count{method="POST",route="/api/db/:name/query"} 0');
   });
 });

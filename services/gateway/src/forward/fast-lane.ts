@@ -223,6 +223,12 @@ export class FastLane {
     }
     const length = Number(req.headers['content-length']);
     let body = wholeBody(req, length);
+    if (body === undefined && !req.complete && !req.destroyed) {
+      // Reached within the request event itself (nothing above waited): the body that came with the head is parsed
+      // only once the event is over, and is whole after one microtask.
+      await null;
+      body = wholeBody(req, length);
+    }
     if (body === undefined) {
       try {
         body = await readBody(req, length);

@@ -163,14 +163,13 @@ export const authPlugin = fp(
       return identity;
     };
     const identifyOnce = (credential: string): Identity | undefined | Promise<Identity | undefined> => {
-      let identity: Identity | undefined | Promise<Identity | undefined>;
       try {
-        identity = identifyNow(credential);
+        const identity = identifyNow(credential);
+        return identity instanceof Promise ? identity.then((found) => remembered(credential, found)) : remembered(credential, identity);
       } catch (error) {
         // A check that failed (the catalogue closing under a stopping gateway) fails as a promise, as it always did.
         return Promise.reject(error);
       }
-      return identity instanceof Promise ? identity.then((found) => remembered(credential, found)) : remembered(credential, identity);
     };
     // The fast lane's verdicts, kept for a request it hands to Fastify (whose hook below then does not check again).
     const verdicts = new WeakMap<IncomingMessage, { credential: string; identity: Identity | undefined | Promise<Identity | undefined> }>();

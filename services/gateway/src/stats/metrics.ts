@@ -64,7 +64,7 @@ export class GatewayMetrics {
         }
       },
     });
-    this.registry.registerMetric(new DurationHistogram(endpoints) as unknown as Metric);
+    this.registry.registerMetric(new DurationHistogram(endpoints, () => this.reset()) as unknown as Metric);
     new Counter({
       name: 'dbforge_http_errors_total',
       help: 'Error replies by error code.',
@@ -126,6 +126,21 @@ export class GatewayMetrics {
   laneServed(): void {
     this.laneCount += 1;
   }
+
+  /**
+   * Everything counted starts again from zero (`Registry.resetMetrics`; the counters are set from these at every
+   * scrape, so resetting one of them alone changes nothing).
+   */
+  reset(): void {
+    for (const meter of this.endpoints.values()) {
+      meter.statuses.clear();
+      meter.buckets.fill(0);
+      meter.sum = 0;
+      meter.count = 0;
+    }
+    this.errors.clear();
+    this.laneCount = 0;
+  }
 }
 
 /**
@@ -138,7 +153,10 @@ class DurationHistogram {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
 
-  constructor(private readonly endpoints: Map<string, EndpointMeter>) {}
+  constructor(
+    private readonly endpoints: Map<string, EndpointMeter>,
+    private readonly resetAll: () => void,
+  ) {}
 
   async get() {
     const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
@@ -155,13 +173,7 @@ class DurationHistogram {
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 
-  /** `Registry.resetMetrics`: the meters start again from zero (the request counter, read from them, too). */
   reset(): void {
-    for (const meter of this.endpoints.values()) {
-      meter.statuses.clear();
-      meter.buckets.fill(0);
-      meter.sum = 0;
-      meter.count = 0;
-    }
+    this.resetAll();
   }
 }
