@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readBody } from '../src/forward/forwarder.js';
+import { readBody, wholeBody } from '../src/forward/forwarder.js';
 
 // The fast lane (and the pipeline's worker channel) reads a request's body only after its checks, which may take a while (the admin key's first argon2
 // check, a worker starting): the client may be gone by then. Over real loopback HTTP.
@@ -66,5 +66,37 @@ describe('the fast lane reading a body', () => {
     const { port, outcome } = await serveAfter(async () => {});
     client(port, '{"sq', true);
     expect(await within(outcome, 2000)).toMatch(/^refused: /);
+  });
+
+  it('takes a body that came with the head once the request event is over, and a partial one only when the rest has come', async () => {
+    const seen: string[] = [];
+    server = http.createServer((req, res) => {
+      const length = Number(req.headers['content-length']);
+      // As the lane does: within the request event, then after one microtask.
+      const atOnce = wholeBody(req, length);
+      void (async () => {
+        await null;
+        const after = wholeBody(req, length);
+        const body = after ?? (await readBody(req, length));
+        seen.push(`${atOnce === undefined ? 'not yet' : 'at once'}, ${after === undefined ? 'streamed' : 'whole'}: ${body.toString()}`);
+        res.end(body);
+      })();
+    });
+    const port = await new Promise<number>((resolve) => server!.listen(0, '127.0.0.1', () => resolve((server!.address() as AddressInfo).port)));
+    /** One request, its body sent with the head, or in two parts 50 ms apart; answers the reply's body. */
+    const send = (parts: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write(`POST /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n${parts[0]}`);
+          if (parts[1] !== undefined) setTimeout(() => socket.write(parts[1]!), 50);
+        });
+        let reply = '';
+        socket.on('data', (chunk) => (reply += chunk.toString()));
+        socket.on('end', () => resolve(reply.slice(reply.indexOf('\r\n\r\n') + 4)));
+        socket.on('error', reject);
+      });
+    expect(await within(send(['0123456789']), 2000)).toBe('0123456789');
+    expect(await within(send(['0123', '456789']), 2000)).toBe('0123456789');
+    expect(seen).toEqual(['not yet, whole: 0123456789', 'not yet, streamed: 0123456789']);
   });
 });

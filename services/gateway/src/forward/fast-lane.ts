@@ -223,9 +223,9 @@ export class FastLane {
     }
     const length = Number(req.headers['content-length']);
     let body = wholeBody(req, length);
-    if (body === undefined && !req.complete && !req.destroyed) {
+    if (body === undefined && !req.destroyed) {
       // Reached within the request event itself (nothing above waited): the body that came with the head is parsed
-      // only once the event is over, and is whole after one microtask.
+      // only once the event is over, and is there after one microtask.
       await null;
       body = wholeBody(req, length);
     }

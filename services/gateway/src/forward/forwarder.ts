@@ -121,10 +121,13 @@ function isJson(contentType: string | undefined): boolean {
 
 /**
  * The request's body when all of it has arrived and is buffered (usually it came with the head), taken without
- * waiting; otherwise undefined, and nothing is taken (`readBody` waits for it).
+ * waiting; otherwise undefined, and nothing is taken (`readBody` waits for it). All of it is there once `length` bytes
+ * (the Content-Length) are buffered: the parser cuts the stream at that length, so nothing more can belong to this
+ * body. (`req.complete` is set only later, when the parser reports the message's end, which came after the lane had
+ * looked in every request measured.)
  */
 export function wholeBody(req: IncomingMessage, length: number): Buffer | undefined {
-  if (!req.complete || req.readableLength !== length || req.destroyed) return undefined;
+  if (req.readableLength !== length || req.destroyed) return undefined;
   const whole = req.read(length) as Buffer | null;
   if (whole !== null && whole.length === length) {
     // Read to its end, as a stream read whole is (nothing is left to discard).
