@@ -120,8 +120,8 @@ export class FastLane {
       }
     } else identity = identified;
     // On the hot path nothing below waits until the request is sent but the per-key limiter, when that limit is
-    // configured (it answers asynchronously), and a body that did not come whole with the head; the waiting path is
-    // for a worker or channel that is not ready.
+    // configured (it answers asynchronously), one microtask for the body that came with the head, and a body that did
+    // not; the waiting path is for a worker or channel that is not ready.
     const checked = identity === undefined ? undefined : this.check(name, identity);
     if (checked === undefined) {
       handOver();
