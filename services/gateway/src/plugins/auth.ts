@@ -11,6 +11,9 @@ import { parseApiKey } from '../tenancy/secrets.js';
 
 export type { Identity } from '../tenancy/access.js';
 
+/** Who a credential identifies (undefined: no one), at once or, when that takes waiting (argon2), as a promise. */
+export type Verdict = Identity | undefined | Promise<Identity | undefined>;
+
 export interface AuthPluginOptions extends AdminKeySource {
   /** /metrics needs the platform admin unless this is set. */
   metricsPublic: boolean;
@@ -45,12 +48,12 @@ declare module 'fastify' {
      * an admin key not verified before (argon2 takes a while). A credential that verifies is remembered as real, as the
      * authentication hook does.
      */
-    identifyRequest(credential: string): Identity | undefined | Promise<Identity | undefined>;
+    identifyRequest(credential: string): Verdict;
     /**
      * Keeps the lane's verdict with a request it hands on to Fastify, so that the authentication hook does not check
      * the credential again (a request the lane answers itself needs nothing kept).
      */
-    keepVerdict(raw: IncomingMessage, credential: string, identity: Identity | undefined | Promise<Identity | undefined>): void;
+    keepVerdict(raw: IncomingMessage, credential: string, identity: Verdict): void;
   }
 }
 
@@ -133,7 +136,7 @@ export const authPlugin = fp(
     app.decorate('signAccessToken', (claims: AccessTokenClaims) => app.jwt.sign(claims));
 
     /** Who a credential identifies: at once when no waiting is needed (every credential but an admin key not seen yet). */
-    function identifyNow(credential: string): Identity | undefined | Promise<Identity | undefined> {
+    function identifyNow(credential: string): Verdict {
       const apiKey = parseApiKey(credential);
       if (apiKey) {
         const key = tenancy.verifyKey(apiKey.id, credential);
@@ -162,7 +165,7 @@ export const authPlugin = fp(
       if (identity !== undefined) options.knownCredentials?.remember(credential);
       return identity;
     };
-    const identifyOnce = (credential: string): Identity | undefined | Promise<Identity | undefined> => {
+    const identifyOnce = (credential: string): Verdict => {
       try {
         const identity = identifyNow(credential);
         return identity instanceof Promise ? identity.then((found) => remembered(credential, found)) : remembered(credential, identity);
@@ -172,9 +175,9 @@ export const authPlugin = fp(
       }
     };
     // The fast lane's verdicts, kept for a request it hands to Fastify (whose hook below then does not check again).
-    const verdicts = new WeakMap<IncomingMessage, { credential: string; identity: Identity | undefined | Promise<Identity | undefined> }>();
+    const verdicts = new WeakMap<IncomingMessage, { credential: string; identity: Verdict }>();
     app.decorate('identifyRequest', identifyOnce);
-    app.decorate('keepVerdict', (raw: IncomingMessage, credential: string, identity: Identity | undefined | Promise<Identity | undefined>) => {
+    app.decorate('keepVerdict', (raw: IncomingMessage, credential: string, identity: Verdict) => {
       verdicts.set(raw, { credential, identity });
     });
     app.decorateRequest('identity', null);
