@@ -6,12 +6,15 @@ import { ROOT, startProcess, tempDir } from './processes.mjs';
 /** How the gateway is started: its Node flags, as in its Dockerfile and `npm start` (docs/CONFIGURATION.md), and its entry. */
 export const GATEWAY_ARGS = ['--max-semi-space-size=32', path.join(ROOT, 'services/gateway/dist/server.js')];
 
-/** Starts a real gateway on a free port with its own data directory; `stop()` also removes the directory. */
-export async function startBenchGateway(env = {}) {
+/**
+ * Starts a real gateway on a free port with its own data directory; `stop()` also removes the directory. `nodeFlags`
+ * go before the gateway's own (`--trace-gc`, say).
+ */
+export async function startBenchGateway(env = {}, nodeFlags = []) {
   const work = tempDir();
   const key = `bench-${crypto.randomBytes(16).toString('hex')}`;
   const gateway = await startProcess(
-    GATEWAY_ARGS,
+    [...nodeFlags, ...GATEWAY_ARGS],
     {
       DBFORGE_PORT: '0',
       DBFORGE_DATA_DIR: path.join(work, 'data'),
@@ -40,6 +43,9 @@ export async function startBenchGateway(env = {}) {
     headers,
     call,
     work,
+    pid: gateway.child.pid,
+    /** The gateway's standard output after it started (read it, or a flag that prints much fills the pipe). */
+    stdout: gateway.child.stdout,
     stop: async () => {
       await gateway.stop();
       fs.rmSync(work, { recursive: true, force: true });
